@@ -1,0 +1,459 @@
+"""Who is what on which date: States Parties, groups, NATO, quotas, airfields, distances.
+
+Pure functions of the tables in ``data/`` and a date. No SimPy, no geometry.
+
+Vocabulary:
+
+* a *State Party* is a state bound by the treaty on a date (ISO 3166-1 alpha-3 code);
+* a *quota holder* is what holds passive and active quotas: a group with common quotas
+  (``BY-RU``, Art. III Sec. II para 3), Benelux (``BENELUX``, deemed a single State Party by
+  Art. XIV para 1), or a single State Party.
+
+Date conventions: ``entry_into_force`` is the first day a state is a party; ``withdrawal_effective``
+and a group's ``end`` are the first day it no longer is (the US is a party on 2020-11-21, not on
+2020-11-22).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from simulator.errors import UnknownCodeError
+from simulator.treaty.dates import DateLike, parse_date
+from simulator.treaty.tables import (
+    Airfield,
+    FirstDistributionRow,
+    Group,
+    PassiveQuotaRow,
+    State,
+    TreatyTables,
+    load_tables,
+)
+
+# Art. XVII para 2; Dutch treaty database: the treaty entered into force on 1 Jan 2002.
+TREATY_ENTRY_INTO_FORCE = dt.date(2002, 1, 1)
+# Art. XVIII Sec. II para 1: the phasing period runs "until 31 December of the third year
+# following the year during which entry into force takes place".
+PHASE_IN_END = dt.date(TREATY_ENTRY_INTO_FORCE.year + 3, 12, 31)
+# Annex A Sec. II paras 1-2: during phasing a party accepts no more than 75 per cent of its
+# passive quota, rounded down.
+PHASE_IN_ACCEPT_FRACTION = 0.75
+
+
+@dataclass(frozen=True)
+class PassiveQuota:
+    """The passive quota of a quota holder in a calendar year."""
+
+    holder: str
+    year: int
+    quota: int  # Annex A Sec. I (or the assumption standing in for an OSCC decision)
+    accept_limit: int  # flights it is obliged to accept that year (75 % rule through 2005)
+    status: str  # treaty, official statement, assumption, scenario
+    source: str
+    reasoning: str = ""
+
+    @property
+    def phase_in(self) -> bool:
+        """True when the 75 % rule of Annex A Sec. II caps ``accept_limit``."""
+        return self.accept_limit < self.quota
+
+
+@dataclass(frozen=True)
+class ResolvedDistance:
+    """The maximum flight distance in force for one airfield (and region) on a date."""
+
+    airfield_id: str
+    airfield: str
+    region: str | None
+    distance_km: float
+    basis: str  # annex_a_1992, reported, assumption
+    year_seen: int | None
+    back_dated: bool  # True when the only value known was seen after the date asked about
+    source: str
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A known inconsistency of the printed treaty text, reported rather than raised."""
+
+    code: str
+    message: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class HolderSnapshot:
+    """One quota holder as it stands on a date."""
+
+    holder: str
+    name: str
+    members: tuple[str, ...]
+    nato: bool
+    passive_quota: PassiveQuota
+    airfields: tuple[ResolvedDistance, ...]
+
+
+@dataclass(frozen=True)
+class TreatySnapshot:
+    """Everything the registry knows about one date."""
+
+    date: dt.date
+    states_parties: tuple[str, ...]
+    signatories: tuple[str, ...]
+    nato_members: tuple[str, ...]
+    groups: tuple[Group, ...]
+    holders: tuple[HolderSnapshot, ...]
+    data_hash: str
+
+
+class Registry:
+    """Date-based queries over the treaty tables. Build with :func:`load_registry`."""
+
+    def __init__(self, tables: TreatyTables):
+        self.tables = tables
+        self._states: dict[str, State] = {s.iso3: s for s in tables.states}
+        self._groups: dict[str, Group] = {g.id: g for g in tables.groups}
+        self._quotas: dict[str, list[PassiveQuotaRow]] = {}
+        for row in tables.passive_quotas:
+            self._quotas.setdefault(row.party, []).append(row)
+        self._airfields: dict[str, list[Airfield]] = {}
+        for a in tables.airfields:
+            self._airfields.setdefault(a.state, []).append(a)
+
+    # ------------------------------------------------------------------ codes
+    @property
+    def state_codes(self) -> tuple[str, ...]:
+        """Every state code in the data, parties or not."""
+        return tuple(sorted(self._states))
+
+    @property
+    def holder_codes(self) -> tuple[str, ...]:
+        """Every code that can hold quotas: states and groups."""
+        return tuple(sorted(set(self._states) | set(self._groups)))
+
+    def state(self, code: str) -> State:
+        """The record of one state; raises :class:`UnknownCodeError` with the valid codes."""
+        try:
+            return self._states[code]
+        except (KeyError, TypeError):
+            raise UnknownCodeError(code, self._states, "state code") from None
+
+    def group(self, group_id: str) -> Group:
+        """The record of one group (``BY-RU``, ``BENELUX``)."""
+        try:
+            return self._groups[group_id]
+        except (KeyError, TypeError):
+            raise UnknownCodeError(group_id, self._groups, "group id") from None
+
+    def _check_holder(self, code: str) -> None:
+        if code not in self._states and code not in self._groups:
+            raise UnknownCodeError(code, self.holder_codes)
+
+    # ------------------------------------------------------------- membership
+    def is_party(self, code: str, on: DateLike) -> bool:
+        """Whether ``code`` is a State Party on the date (Art. XVII para 6; Art. XV para 2)."""
+        state, day = self.state(code), parse_date(on)
+        if state.kind != "state_party" or state.entry_into_force is None:
+            return False
+        if day < max(state.entry_into_force, TREATY_ENTRY_INTO_FORCE):
+            return False
+        return state.withdrawal_effective is None or day < state.withdrawal_effective
+
+    def states_parties(self, on: DateLike) -> tuple[str, ...]:
+        """The States Parties on the date, sorted by code."""
+        day = parse_date(on)
+        return tuple(c for c in sorted(self._states) if self.is_party(c, day))
+
+    def signatories(self, on: DateLike) -> tuple[str, ...]:
+        """States that signed but are not parties on the date (e.g. Kyrgyzstan)."""
+        day = parse_date(on)
+        return tuple(
+            c for c, s in sorted(self._states.items())
+            if s.kind == "signatory" and not self.is_party(c, day)
+        )
+
+    def is_nato_member(self, code: str, on: DateLike) -> bool:
+        """Whether the state is a NATO member on the date."""
+        since = self.state(code).nato_member_since
+        return since is not None and since <= parse_date(on)
+
+    def nato_members(self, on: DateLike) -> tuple[str, ...]:
+        """States Parties that are NATO members on the date."""
+        day = parse_date(on)
+        return tuple(c for c in self.states_parties(day) if self.is_nato_member(c, day))
+
+    # ------------------------------------------------------------------ groups
+    def _group_exists(self, group: Group, day: dt.date) -> bool:
+        return group.start <= day and (group.end is None or day < group.end)
+
+    def active_groups(self, on: DateLike) -> tuple[Group, ...]:
+        """Groups in existence on the date with at least one member that is a party."""
+        day = parse_date(on)
+        return tuple(
+            g for _, g in sorted(self._groups.items())
+            if self._group_exists(g, day) and any(self.is_party(m, day) for m in g.members)
+        )
+
+    def group_of(self, code: str, on: DateLike) -> str | None:
+        """The id of the group the state belongs to on the date, or None."""
+        self.state(code)
+        day = parse_date(on)
+        for gid, g in sorted(self._groups.items()):
+            if code in g.members and self._group_exists(g, day):
+                return gid
+        return None
+
+    # ----------------------------------------------------------- quota holders
+    def quota_holder(self, code: str, on: DateLike) -> str:
+        """The quota holder a state belongs to on the date: its group's id, or its own code."""
+        return self.group_of(code, on) or code
+
+    def quota_holders(self, on: DateLike) -> tuple[str, ...]:
+        """The quota holders on the date: groups resolved, one entry per holder, sorted."""
+        day = parse_date(on)
+        return tuple(sorted({self.quota_holder(c, day) for c in self.states_parties(day)}))
+
+    def members(self, holder: str, on: DateLike) -> tuple[str, ...]:
+        """The States Parties that make up the holder on the date (empty if none are)."""
+        self._check_holder(holder)
+        day = parse_date(on)
+        if holder in self._groups:
+            group = self._groups[holder]
+            if not self._group_exists(group, day):
+                return ()
+            return tuple(m for m in group.members if self.is_party(m, day))
+        if self.is_party(holder, day) and self.group_of(holder, day) is None:
+            return (holder,)
+        return ()
+
+    def holder_name(self, holder: str) -> str:
+        """A readable name for a state or group code."""
+        self._check_holder(holder)
+        return self._groups[holder].name if holder in self._groups else self._states[holder].name
+
+    def holder_is_nato(self, holder: str, on: DateLike) -> bool:
+        """Whether every member of the holder is a NATO member on the date (Benelux: yes)."""
+        members = self.members(holder, on)
+        return bool(members) and all(self.is_nato_member(m, on) for m in members)
+
+    def passive_quota(self, holder: str, year: int) -> PassiveQuota:
+        """The holder's passive quota in ``year``, with the 75 % phase-in limit through 2005."""
+        self._check_holder(holder)
+        rows = self._quotas.get(holder)
+        if not rows:
+            raise UnknownCodeError(holder, self._quotas, "quota holder (no passive quota known)")
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        in_year = [
+            r for r in rows
+            if (r.valid_from is None or r.valid_from <= last)
+            and (r.valid_to is None or r.valid_to > first)
+        ]
+        row = max(in_year or rows, key=lambda r: r.valid_from or dt.date.min)
+        limit = row.quota
+        if last <= PHASE_IN_END:
+            # Annex A Sec. II paras 1-2: 75 per cent, rounded down, until full implementation.
+            limit = math.floor(PHASE_IN_ACCEPT_FRACTION * row.quota)
+        return PassiveQuota(holder, year, row.quota, limit, row.status, row.source, row.reasoning)
+
+    # ------------------------------------------------------ airfields, distances
+    def _holder_states(self, holder: str) -> tuple[str, ...]:
+        return self._groups[holder].members if holder in self._groups else (holder,)
+
+    def airfields(
+        self, holder: str, on: DateLike | None = None, role: str = "open_skies_airfield"
+    ) -> tuple[Airfield, ...]:
+        """The holder's sites with a role flag (see :class:`Airfield`) designated by ``on``."""
+        self._check_holder(holder)
+        day = parse_date(on) if on is not None else None
+        sites = [a for s in self._holder_states(holder) for a in self._airfields.get(s, [])]
+        return tuple(
+            sorted(
+                (
+                    a for a in sites
+                    if getattr(a, role)
+                    and (day is None or a.valid_from is None or a.valid_from <= day)
+                ),
+                key=lambda a: a.airfield_id,
+            )
+        )
+
+    def max_flight_distances(self, holder: str, on: DateLike) -> tuple[ResolvedDistance, ...]:
+        """The maximum flight distance in force from each Open Skies airfield on the date.
+
+        Annex A Sec. III lists distances per airfield; later values are the ones reported for
+        individual flights. For each airfield and region, the value seen most recently on or
+        before the date's year applies; a value with no airfield applies to all of the party's
+        airfields. When the only known value was seen later, it is used and flagged back-dated.
+        """
+        self._check_holder(holder)
+        day = parse_date(on)
+        states = set(self._holder_states(holder))
+        rows = [r for r in self.tables.max_flight_distances if r.party in {holder, *states}]
+        by_id = {a.airfield_id: a for a in self.tables.airfields}
+        keys: set[tuple[str, str | None]] = {
+            (a.airfield_id, None) for a in self.airfields(holder, day)
+        }
+        keys |= {(r.airfield_id, r.region) for r in rows if r.airfield_id and r.region}
+        resolved = []
+        for airfield_id, region in sorted(keys, key=lambda k: (k[0], k[1] or "")):
+            if by_id[airfield_id].state not in states:
+                continue
+            located = by_id[airfield_id].state
+            candidates = [
+                r for r in rows
+                if (r.airfield_id == airfield_id and r.region == region)
+                or (
+                    r.airfield_id is None
+                    and region is None
+                    and located in self._holder_states(r.party)
+                )
+            ]
+            if not candidates:
+                continue
+            seen = [r for r in candidates if (r.year_seen or 0) <= day.year]
+            # Latest value wins; an airfield's own value beats a party-wide one of the same year.
+            pick_from = seen or candidates
+            chooser = max if seen else min
+            best = chooser(
+                pick_from, key=lambda r: ((r.year_seen or 0), r.airfield_id is not None)
+            )
+            resolved.append(
+                ResolvedDistance(
+                    airfield_id=airfield_id,
+                    airfield=by_id[airfield_id].name,
+                    region=region,
+                    distance_km=best.distance_km,
+                    basis=best.basis,
+                    year_seen=best.year_seen,
+                    back_dated=not seen,
+                    source=best.source,
+                )
+            )
+        return tuple(resolved)
+
+    # ------------------------------------------------------- first distribution
+    def first_distribution(self) -> tuple[FirstDistributionRow, ...]:
+        """The first distribution of active quotas (Annex A Sec. II para 1), as printed."""
+        return self.tables.first_distribution
+
+    def first_distribution_received(self) -> dict[str, int]:
+        """Flights over each observed holder in the first distribution, shared flights once."""
+        totals: dict[str, int] = {}
+        counted_shared: set[tuple[str, str]] = set()
+        for row in self.tables.first_distribution:
+            if row.shared_flight_id:
+                # Annex A Sec. II: "one observation flight, shared with ..." counts once.
+                key = (row.observed, row.shared_flight_id)
+                if key in counted_shared:
+                    continue
+                counted_shared.add(key)
+            totals[row.observed] = totals.get(row.observed, 0) + row.flights
+        return dict(sorted(totals.items()))
+
+    def first_distribution_anomalies(self) -> tuple[Anomaly, ...]:
+        """Where the printed first distribution breaks the treaty's own 75 % rule."""
+        found = []
+        for holder, flights in self.first_distribution_received().items():
+            limit = self.passive_quota(holder, TREATY_ENTRY_INTO_FORCE.year).accept_limit
+            if flights > limit:
+                found.append(
+                    Anomaly(
+                        code="first-distribution-over-75-percent",
+                        message=(
+                            f"the printed first distribution puts {flights} flights over "
+                            f"{holder}, above its 75 % limit of {limit}"
+                        ),
+                        reference="Annex A Sec. II para 1",
+                    )
+                )
+        return tuple(found)
+
+    # ----------------------------------------------------------------- snapshot
+    def snapshot(self, on: DateLike) -> TreatySnapshot:
+        """The treaty's state on a date, for reports and the ``registry`` command."""
+        day = parse_date(on)
+        holders = tuple(
+            HolderSnapshot(
+                holder=h,
+                name=self.holder_name(h),
+                members=self.members(h, day),
+                nato=self.holder_is_nato(h, day),
+                passive_quota=self.passive_quota(h, day.year),
+                airfields=self.max_flight_distances(h, day),
+            )
+            for h in self.quota_holders(day)
+        )
+        return TreatySnapshot(
+            date=day,
+            states_parties=self.states_parties(day),
+            signatories=self.signatories(day),
+            nato_members=self.nato_members(day),
+            groups=self.active_groups(day),
+            holders=holders,
+            data_hash=self.tables.data_hash,
+        )
+
+    # ---------------------------------------------------------------- overrides
+    def with_overrides(
+        self,
+        states: Mapping[str, Mapping[str, Any]] | None = None,
+        groups: Mapping[str, Mapping[str, Any]] | None = None,
+        passive_quotas: Mapping[str, int] | None = None,
+    ) -> Registry:
+        """A new registry with some facts replaced, e.g. by a scenario.
+
+        ``states`` maps a code to fields of :class:`State` (``withdrawal_effective``,
+        ``entry_into_force``, ``nato_member_since`` ...); ``groups`` maps a group id to fields of
+        :class:`Group` (``end``, ``members`` ...); ``passive_quotas`` maps a holder to a quota,
+        recorded with status ``scenario``.
+        """
+        tables = self.tables
+        new_states = _replace_records(tables.states, "iso3", states or {}, self.state)
+        new_groups = _replace_records(tables.groups, "id", groups or {}, self.group)
+        quota_rows = [r for r in tables.passive_quotas if r.party not in (passive_quotas or {})]
+        for holder, quota in sorted((passive_quotas or {}).items()):
+            self._check_holder(holder)
+            quota_rows.append(
+                PassiveQuotaRow(holder, int(quota), "scenario", None, None, "scenario override")
+            )
+        return Registry(
+            dataclasses.replace(
+                tables,
+                states=new_states,
+                groups=new_groups,
+                passive_quotas=tuple(quota_rows),
+                data_hash=tables.data_hash,
+            )
+        )
+
+
+_DATE_FIELDS = {"entry_into_force", "withdrawal_effective", "nato_member_since", "start", "end"}
+
+
+def _replace_records(
+    records: Iterable[Any], key: str, changes: Mapping[str, Mapping[str, Any]], check
+) -> tuple[Any, ...]:
+    for code in changes:
+        check(code)
+    out = []
+    for record in records:
+        fields = dict(changes.get(getattr(record, key), {}))
+        for name, value in list(fields.items()):
+            if name in _DATE_FIELDS and value is not None:
+                fields[name] = parse_date(value)
+            if name == "members":
+                fields[name] = tuple(sorted(value))
+        out.append(dataclasses.replace(record, **fields) if fields else record)
+    return tuple(out)
+
+
+@cache
+def load_registry() -> Registry:
+    """The registry built from the bundled data (cached; it is immutable)."""
+    return Registry(load_tables())
