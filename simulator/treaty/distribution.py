@@ -1,0 +1,321 @@
+"""The annual distribution of active quotas (Art. III Sec. I para 7; Annex L Sec. II).
+
+Given a year's requests, :func:`distribute` grants flights so that every constraint holds:
+
+1. only quota holders taking part that year, and only pairs that may fly (not the same holder,
+   not two NATO members while the practice is on, no bilateral refusal): see ``quotas.py``;
+2. the per-pair 50 % rule where its mode applies (Art. III Sec. I para 10);
+3. total active <= total passive for each observer (Art. III Sec. I para 5), transfers included;
+4. flights accepted by each observed holder <= its passive quota, 75 % of it through 2005
+   (Art. II para 9; Annex A Sec. II), shared flights counted once.
+
+Requests within every limit are granted as requested (Annex L Sec. II para 2). Where requests
+exceed an observer's capacity or an observed holder's quota, the flights are shared out by the
+largest-remainder method in proportion to the requests (a fair, deterministic stand-in for the
+"general agreement among the interested States Parties" of Annex L Sec. II para 3); requests of
+higher priority (decisions known from the record) are served first.
+
+Failure modes: a year with consensus blocked gives no distribution and no quota flights (the
+2018 reality, a scenario switch); an observed holder without agreement keeps last year's
+distribution over it (Art. III Sec. I para 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.errors import UnknownCodeError
+from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.quotas import (
+    QuotaRules,
+    accept_limit,
+    fifty_percent_applies,
+    fifty_percent_cap,
+    holder_pair_access,
+    holders_in_year,
+    observer_capacity,
+)
+from simulator.treaty.registry import Registry
+from simulator.treaty.requests import Request, requests_for_year
+
+#: Columns of the tidy distribution table (``quotas.csv`` without the replication column).
+COLUMNS = ("year", "observer", "observed", "flights", "shared_with")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Flights granted over ``observed``; several observers make them shared flights."""
+
+    observers: tuple[str, ...]
+    observed: str
+    flights: int
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """How the OSCC's annual review went, as a scenario sets it.
+
+    ``deadlock_years``: consensus blocked, no distribution, zero quota flights (2018).
+    ``no_agreement``: year -> observed holders on which no agreement was reached within three
+    weeks; last year's distribution over them stays (Art. III Sec. I para 7).
+    """
+
+    deadlock_years: frozenset[int] = frozenset()
+    no_agreement: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The active quotas of one year, with notes on every adjustment made."""
+
+    year: int
+    status: str  # agreed, deadlock, fallback (some observed holders kept last year's rows)
+    grants: tuple[Grant, ...]
+    notes: tuple[str, ...] = ()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per observer and observed holder: the ``quotas.csv`` layout."""
+        out = []
+        for g in self.grants:
+            for observer in g.observers:
+                others = " ".join(o for o in g.observers if o != observer)
+                out.append(
+                    {
+                        "year": self.year,
+                        "observer": observer,
+                        "observed": g.observed,
+                        "flights": g.flights,
+                        "shared_with": others,
+                    }
+                )
+        return sorted(out, key=lambda r: (r["observer"], r["observed"], r["shared_with"]))
+
+    def received(self) -> dict[str, int]:
+        """Flights granted over each observed holder, shared flights once."""
+        totals: dict[str, int] = {}
+        for g in self.grants:
+            totals[g.observed] = totals.get(g.observed, 0) + g.flights
+        return dict(sorted(totals.items()))
+
+    def charged(self, rules: QuotaRules) -> dict[str, int]:
+        """Flights charged to each observer's total active quota."""
+        totals: dict[str, int] = {}
+        for g in self.grants:
+            for o in _charged_observers(g.observers, rules):
+                totals[o] = totals.get(o, 0) + g.flights
+        return dict(sorted(totals.items()))
+
+    @property
+    def total_flights(self) -> int:
+        """Flights in the distribution, shared flights once."""
+        return sum(g.flights for g in self.grants)
+
+
+def _charged_observers(observers: tuple[str, ...], rules: QuotaRules) -> tuple[str, ...]:
+    # UNCONFIRMED in the treaty: charge each co-observer, or only the lead (QuotaRules).
+    return observers if rules.shared_flight_charge == "each" else observers[:1]
+
+
+def distribute(
+    registry: Registry,
+    year: int,
+    requests: Iterable[Request],
+    rules: QuotaRules | None = None,
+    review: ReviewOutcome | None = None,
+    previous: Distribution | None = None,
+) -> Distribution:
+    """The distribution of active quotas for ``year`` (see the module docstring)."""
+    rules = rules or QuotaRules()
+    review = review or ReviewOutcome()
+    if year in review.deadlock_years:
+        # Art. X para 2: the OSCC decides by consensus; without it no distribution is approved.
+        return Distribution(year, "deadlock", (), ("consensus blocked: no quota flights",))
+    holders = set(holders_in_year(registry, year))
+    notes: list[str] = []
+    work = _admissible(registry, year, requests, rules, holders, notes)
+    _apply_pair_caps(registry, year, work, rules, notes)
+    _apply_observer_capacity(registry, year, work, rules, notes)
+    _apply_accept_limits(registry, year, work, notes)
+    if rules.fifty_percent_rule == "always":
+        _apply_literal_fifty_percent(registry, year, work, rules, notes)
+    merged: dict[tuple[tuple[str, ...], str], int] = {}
+    for (_, obs, tgt), n in sorted(work.items()):
+        merged[(obs, tgt)] = merged.get((obs, tgt), 0) + n
+    grants = [Grant(obs, tgt, n) for (obs, tgt), n in sorted(merged.items()) if n > 0]
+    status = "agreed"
+    stuck = sorted(review.no_agreement.get(year, frozenset()))
+    if stuck:
+        grants, fallback_notes = _fallback(registry, year, grants, stuck, previous, rules, holders)
+        notes += fallback_notes
+        status = "fallback"
+    return Distribution(year, status, tuple(grants), tuple(notes))
+
+
+def _admissible(
+    registry: Registry,
+    year: int,
+    requests: Iterable[Request],
+    rules: QuotaRules,
+    holders: set[str],
+    notes: list[str],
+) -> dict[tuple[int, tuple[str, ...], str], int]:
+    """Requests merged by (priority, observers, observed), inadmissible observers dropped."""
+    work: dict[tuple[int, tuple[str, ...], str], int] = {}
+    valid = registry.holder_codes
+    for r in requests:
+        for code in (*r.observers, r.observed):
+            if code not in valid:
+                raise UnknownCodeError(code, valid, "quota holder code in a request")
+        if r.flights <= 0:
+            continue
+        kept = []
+        for o in r.observers:
+            if o not in holders or r.observed not in holders:
+                notes.append(f"dropped {r.flights} {o}->{r.observed}: not a quota holder in {year}")
+                continue
+            ok, reason = holder_pair_access(registry, o, r.observed, year, rules)
+            if ok:
+                kept.append(o)
+            else:
+                notes.append(f"dropped {r.flights} {o}->{r.observed}: {reason}")
+        if kept:
+            key = (-r.priority, tuple(dict.fromkeys(kept)), r.observed)
+            work[key] = work.get(key, 0) + r.flights
+    return work
+
+
+def _apply_pair_caps(registry, year, work, rules, notes) -> None:
+    """Art. III Sec. I para 10 for observers using transferred quota (mode ``transfers``)."""
+    if rules.fifty_percent_rule != "transfers":
+        return
+    for key in sorted(work, key=lambda k: (-k[0], k[1:])):  # lowest priority cut first
+        _, observers, target = key
+        for o in observers:
+            if not fifty_percent_applies(o, year, rules):
+                continue
+            cap = fifty_percent_cap(
+                observer_capacity(registry, o, year, rules),
+                registry.passive_quota(target, year).quota,
+            )
+            pair_total = sum(n for (_, obs, t), n in work.items() if t == target and o in obs)
+            if pair_total > cap:
+                excess = pair_total - cap
+                cut = min(excess, work[key])
+                work[key] -= cut
+                notes.append(f"50 % rule: cut {cut} {o}->{target} to {cap}")
+
+
+def _apply_observer_capacity(registry, year, work, rules, notes) -> None:
+    """Art. III Sec. I para 5: an observer's total active quota <= its total passive quota."""
+    observers = sorted({o for _, obs, _ in work for o in obs})
+    for o in observers:
+        keys = [k for k in sorted(work) if o in _charged_observers(k[1], rules) and work[k] > 0]
+        charged = sum(work[k] for k in keys)
+        capacity = observer_capacity(registry, o, year, rules)
+        if charged > capacity:
+            _share_by_priority(work, keys, capacity)
+            notes.append(f"{o} requested {charged} flights, above its capacity {capacity}")
+
+
+def _apply_accept_limits(registry, year, work, notes) -> None:
+    """Art. II para 9 and Annex A Sec. II: flights over a holder <= what it must accept."""
+    targets = sorted({t for _, _, t in work})
+    for t in targets:
+        keys = [k for k in sorted(work) if k[2] == t and work[k] > 0]
+        requested = sum(work[k] for k in keys)
+        limit = accept_limit(registry, t, year)
+        if requested > limit:
+            _share_by_priority(work, keys, limit)
+            notes.append(f"{requested} flights requested over {t}, above its limit {limit}")
+
+
+def _share_by_priority(work, keys, available: int) -> None:
+    """Serve requests tier by tier (highest priority first); the tier that does not fit in
+    full is shared by largest remainder, and lower tiers get nothing."""
+    for tier in sorted({k[0] for k in keys}):
+        tier_keys = [k for k in keys if k[0] == tier]
+        wanted = sum(work[k] for k in tier_keys)
+        if wanted <= available:
+            available -= wanted
+            continue
+        shares = largest_remainder(available, {k: work[k] for k in tier_keys})
+        for k in tier_keys:
+            work[k] = shares[k]
+        available = 0
+
+
+def _apply_literal_fifty_percent(registry, year, work, rules, notes) -> None:
+    """Mode ``always``: each pair <= ceil(50 % of min(observer's distributed total active
+    quota, observed's passive quota)), repeated until stable since cuts lower the totals.
+    (Read literally, an observer with a single target may then fly over it only once.)"""
+    before = dict(work)
+    changed = True
+    while changed:
+        changed = False
+        totals: dict[str, int] = {}
+        for (_, obs, _), n in work.items():
+            for o in _charged_observers(obs, rules):
+                totals[o] = totals.get(o, 0) + n
+        for key in sorted(work, key=lambda k: (-k[0], k[1:])):
+            _, observers, target = key
+            for o in _charged_observers(observers, rules):
+                cap = fifty_percent_cap(totals[o], registry.passive_quota(target, year).quota)
+                pair_total = sum(n for (_, obs, t), n in work.items() if t == target and o in obs)
+                if pair_total > cap and work[key] > 0:
+                    work[key] -= min(pair_total - cap, work[key])
+                    changed = True
+    for key in sorted(work):
+        if work[key] < before[key]:
+            _, observers, target = key
+            notes.append(
+                f"50 % rule (always): {'+'.join(observers)}->{target} cut from {before[key]} "
+                f"to {work[key]}"
+            )
+
+
+def _fallback(registry, year, grants, stuck, previous, rules, holders):
+    """Art. III Sec. I para 7: last year's distribution over ``stuck`` holders stays."""
+    notes = []
+    kept = [g for g in grants if g.observed not in stuck]
+    for target in stuck:
+        if previous is None:
+            notes.append(
+                f"no agreement on {target} and no earlier distribution: no flights over it"
+            )
+            continue
+        for g in previous.grants:
+            if g.observed != target:
+                continue
+            observers = tuple(o for o in g.observers if o in holders)
+            if target in holders and observers:
+                kept.append(Grant(observers, target, g.flights))
+        notes.append(f"no agreement on {target}: {previous.year} distribution over it kept")
+    return sorted(kept, key=lambda g: (g.observers, g.observed)), notes
+
+
+def distribute_years(
+    registry: Registry,
+    years: Iterable[int],
+    rules: QuotaRules | None = None,
+    review: ReviewOutcome | None = None,
+    model: str = "historical",
+    params: Mapping[str, Any] | None = None,
+) -> list[Distribution]:
+    """Distributions for consecutive years, each falling back on the last one agreed."""
+    rules = rules or QuotaRules()
+    out: list[Distribution] = []
+    previous: Distribution | None = None
+    for year in sorted(years):
+        requests = requests_for_year(registry, year, rules, model, params)
+        dist = distribute(registry, year, requests, rules, review, previous)
+        out.append(dist)
+        if dist.status != "deadlock":
+            previous = dist
+    return out
+
+
+def to_rows(distributions: Iterable[Distribution]) -> list[dict[str, Any]]:
+    """All years' rows in the ``quotas.csv`` layout, sorted."""
+    return [row for d in distributions for row in d.rows()]
