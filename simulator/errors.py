@@ -13,7 +13,12 @@ class OpenSkiesError(Exception):
 class UnknownCodeError(OpenSkiesError, KeyError):
     """A state or group code that the treaty data does not know."""
 
-    def __init__(self, code: object, valid: Iterable[str], what: str = "state or group code"):
+    def __init__(
+        self, code: object, valid: Iterable[str] | None = None, what: str = "state or group code"
+    ):
+        if valid is None:  # rebuilt from its message (pickling, SimPy re-raising)
+            super().__init__(code)
+            return
         self.code = code
         self.valid = sorted(valid)
         close = difflib.get_close_matches(str(code).upper(), self.valid, n=3, cutoff=0.5)
@@ -29,8 +34,12 @@ class UnknownCodeError(OpenSkiesError, KeyError):
 class InvalidDateError(OpenSkiesError, ValueError):
     """A date that is not a real calendar date in ISO form (YYYY-MM-DD)."""
 
-    def __init__(self, value: object):
+    def __init__(self, value: object, message: str | None = None):
         self.value = value
         super().__init__(
-            f"invalid date {value!r}: expected an ISO date YYYY-MM-DD, e.g. '2019-06-01'"
+            message
+            or f"invalid date {value!r}: expected an ISO date YYYY-MM-DD, e.g. '2019-06-01'"
         )
+
+    def __reduce__(self):
+        return (type(self), (self.value, str(self)))

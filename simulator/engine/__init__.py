@@ -1,0 +1,16 @@
+"""The SimPy model: missions under the treaty's timeline, fleets, weather, one flight at a time."""
+
+from simulator.engine.config import EngineConfig
+from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS, STATUSES, MissionRecord
+from simulator.engine.world import ReplicationResult, distributions_for, run_replication
+
+__all__ = [
+    "COVERAGE_COLUMNS",
+    "MISSION_COLUMNS",
+    "STATUSES",
+    "EngineConfig",
+    "MissionRecord",
+    "ReplicationResult",
+    "distributions_for",
+    "run_replication",
+]

@@ -1,0 +1,231 @@
+"""The SimPy process of one observation mission, step by step under Art. VI.
+
+Times are simulation hours (see ``clock.py``). Each step cites its rule; where the treaty gives
+no number the value comes from ``operations.toml`` and is marked there as an assumption.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.engine.fleets import Aircraft, candidate_aircraft, taxi_aircraft
+from simulator.engine.planning import PlannedMission
+from simulator.engine.records import STATUSES, MissionRecord
+from simulator.engine.routes import Airfield
+from simulator.treaty.quotas import access
+
+if TYPE_CHECKING:
+    from simulator.engine.world import World
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Haversine distance; ferry legs only, where a few km do not matter."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+        (lon2 - lon1) / 2
+    ) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def _finish(world: World, rec: MissionRecord, status: str) -> None:
+    rec.status = status
+    rec.counted = STATUSES[status]
+    world.records.append(rec)
+
+
+def _pair_status(world: World, m: PlannedMission, day) -> str | None:
+    """Why the flight cannot take place on ``day``, or None if it can."""
+    reg, rules = world.registry, world.config.rules
+    groups = [reg.members(o, day) for o in m.observers]
+    targets = reg.members(m.observed, day)
+    if not targets or not all(groups):
+        return "not_flown_withdrawal"  # a holder with no member party left on that day
+    observers = [s for g in groups for s in g]
+    for a in observers:
+        for b in targets:
+            ok, reason = access(reg, a, b, day, rules)
+            if not ok:
+                return {
+                    "not_a_party": "not_flown_withdrawal",
+                    "nato_practice": "not_flown_nato",
+                    "refusal": "refused",
+                    "same_quota_holder": "refused",
+                }[reason]
+    return None
+
+
+def _choose_airfield(world: World, observed: str, day, rng: np.random.Generator) -> Airfield:
+    """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
+    flight distance (longer distances serve larger territories)."""
+    options = world.registry.max_flight_distances(observed, day)
+    sites = {a.airfield_id: a for a in world.registry.tables.airfields}
+    weights = np.array([o.distance_km for o in options], dtype=float)
+    pick = options[int(rng.choice(len(options), p=weights / weights.sum()))]
+    site = sites[pick.airfield_id]
+    return Airfield(pick.airfield_id, float(site.lat), float(site.lon), pick.distance_km)
+
+
+def mission(world: World, m: PlannedMission, rng: np.random.Generator):
+    """The life of one planned mission, from notification to the aircraft's return."""
+    env, ops, clock = world.env, world.config.operations, world.clock
+    rec = MissionRecord(
+        replication=world.replication,
+        mission_id=m.mission_id,
+        year=m.year,
+        observer=m.observers[0],
+        observed=m.observed,
+        joint_with=" ".join(m.observers[1:]),
+    )
+    eta = m.eta
+    eta_day = clock.date(eta)
+
+    # Art. VI Sec. I para 5: notify at least 72 h before the ETA at the point of entry.
+    notice = ops.t("notice_hours_min") + ops.t("notice_extra_hours_max") * float(rng.random())
+    yield env.timeout(max(eta - notice - env.now, 0.0))
+    world.events += 1
+    if any(p.covers(eta_day) for p in ops.pauses):
+        return _finish(world, rec, "cancelled_pause")
+    blocked = _pair_status(world, m, eta_day)
+    if blocked:
+        return _finish(world, rec, blocked)
+    rec.notified_at = clock.iso(env.now)
+
+    airfield = _choose_airfield(world, m.observed, eta_day, rng)
+    rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
+
+    # Art. VI Sec. I para 1: the observed Party may provide the aircraft (taxi option).
+    taxis = taxi_aircraft(m.observed, eta_day, world.registry, world.fleet)
+    use_taxi = bool(taxis) and float(rng.random()) < ops.taxi_probability
+    if use_taxi:
+        candidates = taxis
+    else:
+        candidates, _ = candidate_aircraft(
+            m.observers[0], m.observed, eta_day, world.registry, world.fleet
+        )
+    if not candidates:
+        return _finish(world, rec, "cancelled_aircraft")
+    rec.taxi = use_taxi
+
+    # Art. VI Sec. I para 6: acknowledgement within 24 h (no effect on the timeline here).
+    aircraft = _pick(world, candidates, airfield)
+    ferry_km = great_circle_km(aircraft.home, (airfield.lat, airfield.lon))
+    ferry_h = 0.0 if use_taxi else ferry_km / aircraft.cruise_kmh
+    # The aircraft must leave in time to arrive no later than 24 h after the ETA.
+    deadline = eta + ops.t("late_arrival_hours") - ferry_h
+    request = world.aircraft[aircraft.aircraft_id].request()
+    got = yield request | env.timeout(max(deadline - env.now, 0.0))
+    world.events += 1
+    if request not in got:
+        request.cancel()
+        return _finish(world, rec, "cancelled_aircraft")
+    rec.aircraft = aircraft.aircraft_id
+    try:
+        result = yield from _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng)
+    finally:
+        world.aircraft[aircraft.aircraft_id].release(request)
+    return result
+
+
+def _pick(world: World, candidates: list[Aircraft], airfield: Airfield) -> Aircraft:
+    """The least busy candidate; among those, one that reaches the airfield and covers the
+    maximum distance without refuelling if possible, then the shortest ferry."""
+
+    def key(a: Aircraft) -> tuple:
+        res = world.aircraft[a.aircraft_id]
+        ferry = great_circle_km(a.home, (airfield.lat, airfield.lon))
+        short_legged = ferry > a.range_km or airfield.max_distance_km > a.range_km
+        return (res.count + len(res.queue), short_legged, round(ferry), a.aircraft_id)
+
+    return min(candidates, key=key)
+
+
+def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
+    env, ops, clock = world.env, world.config.operations, world.clock
+    eta = m.eta
+    window_end = eta + ops.t("window_hours")  # Art. VI Sec. I para 9: ETA + 96 h
+
+    breakdown = world.breakdown_probability(aircraft)
+    if float(rng.random()) < breakdown:
+        return _finish(world, rec, "cancelled_aircraft")
+    # Ferry to the point of entry, sensors covered (Art. IV para 4).
+    depart = max(eta - ferry_h, env.now)
+    yield env.timeout(depart - env.now)
+    world.events += 1
+    late = float(rng.random()) < ops.late_arrival
+    delay = ops.t("late_arrival_hours") + 1.0 if late else 3.0 * float(rng.random())
+    yield env.timeout(max(eta + delay - env.now, 0.0))
+    world.events += 1
+    rec.arrived_at = clock.iso(env.now)
+    if late:
+        # Art. VIII Sec. I para 2: more than 24 h late, the flight may be prohibited; not counted.
+        return _finish(world, rec, "prohibited")
+
+    # One observation flight at a time over the observed Party (Art. VI Sec. I para 3).
+    slot = world.slot(m.observed).request()
+    yield slot
+    world.events += 1
+    try:
+        # Annex E para 7 formalities; Annex E para 1 transfer to the Open Skies airfield.
+        transfer = ops.t("arrival_formalities_hours") + ops.t("transfer_hours_max") * float(
+            rng.random()
+        )
+        yield env.timeout(transfer)
+        world.events += 1
+        plan_at = env.now  # Art. VI Sec. II para 1: mission plan after arrival at the airfield
+        if float(rng.random()) < ops.plan_decline:
+            # Art. VIII Sec. I para 5: no agreement within 8 h, the observer declines.
+            yield env.timeout(ops.t("mission_plan_agreement_hours_max"))
+            return _finish(world, rec, "declined")
+        # Art. VI Sec. II para 4(E): commencement no earlier than 24 h after the plan;
+        # the pre-flight inspection (<= 8 h, Annex F) and the rest period fit inside.
+        start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * float(rng.random())
+        day = clock.date(start)
+        members = world.registry.members(m.observed, day) or (m.observed,)
+        route = world.routes.plan(
+            m.observed, members, airfield, aircraft.sensor, m.year,
+            world.registry.states_parties(day), rng,
+        )
+        stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)
+        flight_h = route.distance_km / aircraft.cruise_kmh + stops * ops.t("refuelling_stop_hours")
+        # Weather holds: retry a day later while the flight still ends inside the window.
+        while float(rng.random()) < ops.weather_hold[clock.date(start).month - 1]:
+            start += ops.t("weather_retry_hours")
+            if start + flight_h > window_end:
+                yield env.timeout(max(window_end - env.now, 0.0))
+                world.events += 1
+                return _finish(world, rec, "cancelled_weather")
+        if start + flight_h > window_end:
+            return _finish(world, rec, "cancelled_weather")
+        blocked = _pair_status(world, m, clock.date(start))
+        if blocked:  # e.g. a withdrawal took effect between the notice and the flight
+            return _finish(world, rec, blocked)
+        yield env.timeout(start - env.now)
+        world.events += 1
+        rec.started_at = clock.iso(env.now)
+        fraction, status = 1.0, "completed"
+        if float(rng.random()) < ops.curtailment:
+            low, high = ops.curtailed_fraction
+            fraction, status = low + (high - low) * float(rng.random()), "curtailed"
+        yield env.timeout(flight_h * fraction)
+        world.events += 1
+        rec.ended_at = clock.iso(env.now)
+        rec.distance_km = route.distance_km * fraction
+        cloud = ops.cloud_fraction[clock.date(start).month - 1]
+        flown = world.routes.fly(m.observed, members, route, fraction, cloud, m.year, rng)
+        rec.imaged_km2 = flown.imaged_km2
+        _finish(world, rec, status)
+        if status == "curtailed" and use_taxi:
+            # Art. VIII Sec. II para 5: caused by the observed Party's aircraft, the observing
+            # Party decides; we assume it does not count the flight.
+            rec.counted = False
+    finally:
+        world.slot(m.observed).release(slot)
+    # Art. VI Sec. I para 20: departure within 24 h; then the ferry home.
+    yield env.timeout(ops.t("departure_hours_max") * float(rng.random()) + ferry_h)
+    world.events += 1
+    return rec
