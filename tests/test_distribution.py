@@ -335,9 +335,10 @@ def violations(registry, year, grants, rules) -> list[str]:
     for t, n in received.items():
         if t in holders and n > accept_limit(registry, t, year):
             found.append(f"accept limit {t}")
-    pair: dict[tuple[str, str], int] = {}
+    pair: dict[tuple[str, str], int] = {}  # flights charged to each observer over a target
     for observers, observed, n in grants:
-        for o in observers:
+        payers = observers if rules.shared_flight_charge == "each" else observers[:1]
+        for o in payers:
             pair[(o, observed)] = pair.get((o, observed), 0) + n
     for (o, t), n in pair.items():
         if o not in holders or t not in holders:

@@ -186,6 +186,14 @@ def _admissible(
     return work
 
 
+def _pair_total(work, observer: str, target: str, rules: QuotaRules) -> int:
+    """Flights charged to ``observer`` over ``target``."""
+    return sum(
+        n for (_, obs, t), n in work.items()
+        if t == target and observer in _charged_observers(obs, rules)
+    )
+
+
 def _apply_pair_caps(registry, year, work, rules, notes) -> None:
     """Art. III Sec. I para 10 for observers using transferred quota (mode ``transfers``)."""
     if rules.fifty_percent_rule != "transfers":
@@ -199,7 +207,7 @@ def _apply_pair_caps(registry, year, work, rules, notes) -> None:
                 observer_capacity(registry, o, year, rules),
                 registry.passive_quota(target, year).quota,
             )
-            pair_total = sum(n for (_, obs, t), n in work.items() if t == target and o in obs)
+            pair_total = _pair_total(work, o, target, rules)
             if pair_total > cap:
                 excess = pair_total - cap
                 cut = min(excess, work[key])
@@ -262,7 +270,7 @@ def _apply_literal_fifty_percent(registry, year, work, rules, notes) -> None:
             _, observers, target = key
             for o in _charged_observers(observers, rules):
                 cap = fifty_percent_cap(totals[o], registry.passive_quota(target, year).quota)
-                pair_total = sum(n for (_, obs, t), n in work.items() if t == target and o in obs)
+                pair_total = _pair_total(work, o, target, rules)
                 if pair_total > cap and work[key] > 0:
                     work[key] -= min(pair_total - cap, work[key])
                     changed = True
