@@ -23,9 +23,7 @@ class UnknownCodeError(OpenSkiesError, KeyError):
         self.valid = sorted(valid)
         close = difflib.get_close_matches(str(code).upper(), self.valid, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        super().__init__(
-            f"unknown {what} {code!r}.{hint} Valid choices: {', '.join(self.valid)}"
-        )
+        super().__init__(f"unknown {what} {code!r}.{hint} Valid choices: {', '.join(self.valid)}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])
@@ -37,8 +35,7 @@ class InvalidDateError(OpenSkiesError, ValueError):
     def __init__(self, value: object, message: str | None = None):
         self.value = value
         super().__init__(
-            message
-            or f"invalid date {value!r}: expected an ISO date YYYY-MM-DD, e.g. '2019-06-01'"
+            message or f"invalid date {value!r}: expected an ISO date YYYY-MM-DD, e.g. '2019-06-01'"
         )
 
     def __reduce__(self):

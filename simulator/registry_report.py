@@ -58,7 +58,8 @@ def snapshot_text(snap: TreatySnapshot, registry: Registry) -> str:
             lines.append(f"  {h.holder:<8} (no Open Skies airfield in the data)")
     anomalies = registry.first_distribution_anomalies()
     assumed_dates = [
-        registry.state(c) for c in snap.states_parties
+        registry.state(c)
+        for c in snap.states_parties
         if registry.state(c).entry_into_force_status == "assumption"
     ]
     if assumptions or anomalies or assumed_dates:

@@ -114,7 +114,8 @@ def test_nato_pairs_are_allocated_when_the_practice_is_off(registry: Registry) -
     rules = QuotaRules(nato_practice=False)
     dist = distribute(registry, 2019, requests_for_year(registry, 2019, rules, "interest"), rules)
     nato_pairs = [
-        r for r in dist.rows()
+        r
+        for r in dist.rows()
         if registry.holder_is_nato(r["observer"], "2019-06-01")
         and registry.holder_is_nato(r["observed"], "2019-06-01")
     ]
@@ -182,9 +183,11 @@ def test_shared_flights_count_once_against_the_observed_state(history) -> None:
     shared = {(r["observer"], r["shared_with"]) for r in rows if r["shared_with"]}
     assert ("USA", "CAN") in shared and ("CAN", "USA") in shared
     assert ("ITA", "TUR") in shared and ("TUR", "ITA") in shared
-    assert by_year(history)[2002].received()["UKR"] == sum(
-        r["flights"] for r in rows
-    ) - sum(r["flights"] for r in rows if r["shared_with"]) // 2
+    assert (
+        by_year(history)[2002].received()["UKR"]
+        == sum(r["flights"] for r in rows)
+        - sum(r["flights"] for r in rows if r["shared_with"]) // 2
+    )
 
 
 def test_full_implementation_raises_flights_proportionately(history) -> None:

@@ -102,7 +102,11 @@ def scenarios(draw, registry: Registry):
     )
     model = draw(st.sampled_from(["historical", "interest"]))
     config = EngineConfig(
-        years=(year,), registry=reg, rules=rules, operations=ops, request_model=model,
+        years=(year,),
+        registry=reg,
+        rules=rules,
+        operations=ops,
+        request_model=model,
         geometry=False,
     )
     return config, draw(st.integers(0, 2**32 - 1))

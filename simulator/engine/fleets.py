@@ -86,7 +86,8 @@ def candidate_aircraft(
         return own, "own"
     hostile = {"BY-RU", "BLR", "RUS"}
     hire = [
-        a for a in fleet
+        a
+        for a in fleet
         if usable(a, day, registry)
         and a.owner not in observed_states
         and observed not in a.users

@@ -26,9 +26,10 @@ EARTH_RADIUS_KM = 6371.0088
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Haversine distance; ferry legs only, where a few km do not matter."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
@@ -186,9 +187,18 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
         start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * float(rng.random())
         day = clock.date(start)
         members = world.registry.members(m.observed, day) or (m.observed,)
+        ends = tuple(
+            (float(a.lat), float(a.lon)) for a in world.registry.airfields(m.observed, day)
+        )
         route = world.routes.plan(
-            m.observed, members, airfield, aircraft.sensor, m.year,
-            world.registry.states_parties(day), rng,
+            m.observed,
+            members,
+            airfield,
+            ends,
+            aircraft.sensor,
+            day,
+            world.registry.states_parties(day),
+            rng,
         )
         stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)
         flight_h = route.distance_km / aircraft.cruise_kmh + stops * ops.t("refuelling_stop_hours")
@@ -216,7 +226,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
         rec.ended_at = clock.iso(env.now)
         rec.distance_km = route.distance_km * fraction
         cloud = ops.cloud_fraction[clock.date(start).month - 1]
-        flown = world.routes.fly(m.observed, members, route, fraction, cloud, m.year, rng)
+        flown = world.routes.fly(members, m.observers, route, fraction, cloud, m.year, rng)
         rec.imaged_km2 = flown.imaged_km2
         _finish(world, rec, status)
         if status == "curtailed" and use_taxi:

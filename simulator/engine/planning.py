@@ -82,9 +82,7 @@ def plan_year(
             )
             for lot, eta in slots:
                 hour = 8.0 + float(rng.integers(0, 9))  # ETAs during the working day
-                planned.append(
-                    PlannedMission("", year, flights[lot], target, q, eta + hour)
-                )
+                planned.append(PlannedMission("", year, flights[lot], target, q, eta + hour))
     planned.sort(key=lambda m: (m.eta, m.observed, m.observers))
     return [
         PlannedMission(f"{year}-{i:04d}", m.year, m.observers, m.observed, m.quarter, m.eta)
@@ -97,9 +95,7 @@ def _cap_quarters(quarters, year, clock, ops, rng) -> None:
     for q in (1, 2, 3, 4):
         while len(quarters[q]) > MAX_PER_QUARTER:
             lot, _ = quarters[q].pop()
-            room = [
-                p for p in (1, 2, 3, 4) if len(quarters[p]) < MAX_PER_QUARTER
-            ]
+            room = [p for p in (1, 2, 3, 4) if len(quarters[p]) < MAX_PER_QUARTER]
             weight = [sum(ops.monthly_weights[m - 1] for m in QUARTERS[p - 1]) for p in room]
             dest = room[int(np.argmax(weight))]
             q_start, q_end = _quarter_bounds(year, dest, clock)

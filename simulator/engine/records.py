@@ -5,14 +5,35 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 MISSION_COLUMNS = (
-    "replication", "mission_id", "year", "observer", "observed", "joint_with", "aircraft",
-    "taxi", "airfield", "notified_at", "arrived_at", "started_at", "ended_at", "distance_km",
-    "max_distance_km", "status", "counted", "imaged_km2",
+    "replication",
+    "mission_id",
+    "year",
+    "observer",
+    "observed",
+    "joint_with",
+    "aircraft",
+    "taxi",
+    "airfield",
+    "notified_at",
+    "arrived_at",
+    "started_at",
+    "ended_at",
+    "distance_km",
+    "max_distance_km",
+    "status",
+    "counted",
+    "imaged_km2",
 )
 
 COVERAGE_COLUMNS = (
-    "replication", "year", "state", "territory_km2", "imaged_km2", "imaged_fraction",
-    "flights_received", "flights_conducted",
+    "replication",
+    "year",
+    "state",
+    "territory_km2",
+    "imaged_km2",
+    "imaged_fraction",
+    "flights_received",
+    "flights_conducted",
 )
 
 #: Every status a mission can end with, and whether it counts against quotas (Art. VIII).

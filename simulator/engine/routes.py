@@ -7,6 +7,7 @@ for fast runs and benchmarks. The geometric service lives in ``simulator.engine.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,19 +49,21 @@ class RouteService(Protocol):
         observed: str,
         members: tuple[str, ...],
         airfield: Airfield,
+        end_airfields: tuple[tuple[float, float], ...],
         sensor: str,
-        year: int,
+        day: dt.date,
         parties: tuple[str, ...],
         rng: np.random.Generator,
     ) -> PlannedRoute:
-        """Plan a route over the observed holder's territory (its member states), imaged by
-        the aircraft's ``sensor`` (a key of the sensor table)."""
+        """Plan a route over the observed holder's territory (its member states on ``day``),
+        imaged by the aircraft's ``sensor`` (a key of the sensor table), allowed to end at any
+        of ``end_airfields`` (lat, lon)."""
         ...
 
     def fly(
         self,
-        observed: str,
         members: tuple[str, ...],
+        observers: tuple[str, ...],
         route: PlannedRoute,
         fraction_flown: float,
         cloud_fraction: float,
@@ -70,20 +73,28 @@ class RouteService(Protocol):
         """Book the imagery of a flown route (or of its first ``fraction_flown``)."""
         ...
 
-    def coverage(self, year: int) -> list[dict[str, object]]:
-        """Per state: ``state, territory_km2, imaged_km2, imaged_fraction`` for the year."""
+    def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+        """Per state: (territory km2, imaged km2) in the year; empty without geometry."""
+        ...
+
+    def imagery(self, year: int) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """Per (observed state, observer holder): the imaged cells (global ids, sub-point bits)
+        of the year, for data-sharing measures; empty without geometry."""
         ...
 
 
 class NominalRoutes:
     """No geometry: routes use a random share (70-100 %) of the maximum distance."""
 
-    def plan(self, observed, members, airfield, sensor, year, parties, rng) -> PlannedRoute:
+    def plan(self, observed, members, airfield, end_airfields, sensor, day, parties, rng):
         share = 0.7 + 0.3 * float(rng.random())
         return PlannedRoute(distance_km=share * airfield.max_distance_km)
 
-    def fly(self, observed, members, route, fraction_flown, cloud_fraction, year, rng):
+    def fly(self, members, observers, route, fraction_flown, cloud_fraction, year, rng):
         return FlownRoute(0.0, 0.0)
 
-    def coverage(self, year: int) -> list[dict[str, object]]:
-        return []
+    def coverage(self, year, states):
+        return {}
+
+    def imagery(self, year):
+        return {}

@@ -27,8 +27,12 @@ from simulator.treaty.distribution import Distribution, distribute_years
 def distributions_for(config: EngineConfig) -> list[Distribution]:
     """The scenario's quota distributions, one per year (deterministic)."""
     return distribute_years(
-        config.registry, config.years, config.rules, config.review,
-        config.request_model, config.request_params,
+        config.registry,
+        config.years,
+        config.rules,
+        config.review,
+        config.request_model,
+        config.request_params,
     )
 
 
@@ -41,6 +45,7 @@ class ReplicationResult:
     plans: list[PlannedMission]
     coverage: list[dict[str, object]]
     events: int
+    imagery: dict[int, dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]
 
 
 class World:
@@ -92,9 +97,49 @@ class World:
             self.env.process(mission(self, m, self.rng_for(1, m.year, i)))
         end = self.clock.hours(dt.date(max(self.config.years) + 1, 1, 15))
         self.env.run(until=end)
-        coverage = [row for y in sorted(self.config.years) for row in self.routes.coverage(y)]
         self.records.sort(key=lambda r: r.mission_id)
-        return ReplicationResult(self.replication, self.records, plans, coverage, self.events)
+        coverage = [row for y in sorted(self.config.years) for row in self.coverage_rows(y)]
+        imagery = {y: self.routes.imagery(y) for y in sorted(self.config.years)}
+        return ReplicationResult(
+            self.replication, self.records, plans, coverage, self.events, imagery
+        )
+
+    def coverage_rows(self, year: int) -> list[dict[str, object]]:
+        """One ``coverage.csv`` row per state that was a party during the year.
+
+        A flight over (or by) a group counts for each member state it concerns on the day it
+        commenced; imaged areas come from the route service (NaN without geometry).
+        """
+        states = self.registry.parties_during(year)
+        received: dict[str, int] = dict.fromkeys(states, 0)
+        conducted: dict[str, int] = dict.fromkeys(states, 0)
+        for rec in self.records:
+            if rec.year != year or not rec.counted:
+                continue
+            day = dt.date.fromisoformat(rec.started_at[:10])
+            for state in self.registry.members(rec.observed, day):
+                received[state] = received.get(state, 0) + 1
+            for holder in (rec.observer, *rec.joint_with.split()):
+                for state in self.registry.members(holder, day):
+                    conducted[state] = conducted.get(state, 0) + 1
+        areas = self.routes.coverage(year, states)
+        rows = []
+        for state in states:
+            territory, imaged = areas.get(state, (float("nan"), float("nan")))
+            fraction = imaged / territory if territory and territory == territory else float("nan")
+            rows.append(
+                {
+                    "replication": self.replication,
+                    "year": year,
+                    "state": state,
+                    "territory_km2": round(territory, 1),
+                    "imaged_km2": round(imaged, 1),
+                    "imaged_fraction": round(fraction, 6),
+                    "flights_received": received.get(state, 0),
+                    "flights_conducted": conducted.get(state, 0),
+                }
+            )
+        return rows
 
 
 def make_routes(config: EngineConfig) -> RouteService:

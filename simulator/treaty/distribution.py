@@ -189,7 +189,8 @@ def _admissible(
 def _pair_total(work, observer: str, target: str, rules: QuotaRules) -> int:
     """Flights charged to ``observer`` over ``target``."""
     return sum(
-        n for (_, obs, t), n in work.items()
+        n
+        for (_, obs, t), n in work.items()
         if t == target and observer in _charged_observers(obs, rules)
     )
 

@@ -170,11 +170,23 @@ class Registry:
         day = parse_date(on)
         return tuple(c for c in sorted(self._states) if self.is_party(c, day))
 
+    def parties_during(self, year: int) -> tuple[str, ...]:
+        """States that are parties on at least one day of ``year``, sorted."""
+        days = {dt.date(year, 1, 1), dt.date(year, 12, 31)}
+        for s in self._states.values():
+            for d in (s.entry_into_force, s.withdrawal_effective):
+                if d is not None and d.year == year:
+                    days.add(d)
+                    days.add(d - dt.timedelta(days=1))
+        found = {c for d in days if d.year == year for c in self.states_parties(d)}
+        return tuple(sorted(found))
+
     def signatories(self, on: DateLike) -> tuple[str, ...]:
         """States that signed but are not parties on the date (e.g. Kyrgyzstan)."""
         day = parse_date(on)
         return tuple(
-            c for c, s in sorted(self._states.items())
+            c
+            for c, s in sorted(self._states.items())
             if s.kind == "signatory" and not self.is_party(c, day)
         )
 
@@ -196,7 +208,8 @@ class Registry:
         """Groups in existence on the date with at least one member that is a party."""
         day = parse_date(on)
         return tuple(
-            g for _, g in sorted(self._groups.items())
+            g
+            for _, g in sorted(self._groups.items())
             if self._group_exists(g, day) and any(self.is_party(m, day) for m in g.members)
         )
 
@@ -250,7 +263,8 @@ class Registry:
             raise UnknownCodeError(holder, self._quotas, "quota holder (no passive quota known)")
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         in_year = [
-            r for r in rows
+            r
+            for r in rows
             if (r.valid_from is None or r.valid_from <= last)
             and (r.valid_to is None or r.valid_to > first)
         ]
@@ -275,7 +289,8 @@ class Registry:
         return tuple(
             sorted(
                 (
-                    a for a in sites
+                    a
+                    for a in sites
                     if getattr(a, role)
                     and (day is None or a.valid_from is None or a.valid_from <= day)
                 ),
@@ -306,7 +321,8 @@ class Registry:
                 continue
             located = by_id[airfield_id].state
             candidates = [
-                r for r in rows
+                r
+                for r in rows
                 if (r.airfield_id == airfield_id and r.region == region)
                 or (
                     r.airfield_id is None
@@ -320,9 +336,7 @@ class Registry:
             # Latest value wins; an airfield's own value beats a party-wide one of the same year.
             pick_from = seen or candidates
             chooser = max if seen else min
-            best = chooser(
-                pick_from, key=lambda r: ((r.year_seen or 0), r.airfield_id is not None)
-            )
+            best = chooser(pick_from, key=lambda r: ((r.year_seen or 0), r.airfield_id is not None))
             resolved.append(
                 ResolvedDistance(
                     airfield_id=airfield_id,

@@ -126,9 +126,7 @@ def _first_distribution_lines(registry: Registry) -> tuple[_Line, ...]:
     successors = ("CZE", "SVK")
     out: list[_Line] = []
     as_observer = sorted((ln for ln in lines if "CSK" in ln.observers), key=lambda ln: ln.observed)
-    as_observed = sorted(
-        (ln for ln in lines if ln.observed == "CSK"), key=lambda ln: ln.observers
-    )
+    as_observed = sorted((ln for ln in lines if ln.observed == "CSK"), key=lambda ln: ln.observers)
     renamed = {id(ln): successors[i % 2] for i, ln in enumerate(as_observer)}
     retarget = {id(ln): successors[i % 2] for i, ln in enumerate(as_observed)}
     for ln in lines:
@@ -204,21 +202,24 @@ def historical_requests(
     # Holders with no Annex A allocation and no line in the first distribution: the acceding
     # states, Georgia, and Belarus once the BY-RU group has ended.
     in_pattern = {
-        code
-        for ln in _first_distribution_lines(registry)
-        for code in (*ln.observers, ln.observed)
+        code for ln in _first_distribution_lines(registry) for code in (*ln.observers, ln.observed)
     }
     newcomers = sorted(
-        h for h in holders
+        h
+        for h in holders
         if h not in in_pattern and registry.passive_quota(h, year).status != "treaty"
     )
     out = [Request(ln.observers[0], ln.observed, ln.flights, ln.observers[1:]) for ln in kept]
     decided = {r.observer for r in known}
     out += [r for r in known if r.observer in holders and r.observed in holders]
     interest = interest_requests(
-        registry, year, rules,
-        {"utilisation": params.get("utilisation", 1.0),
-         "observers": [h for h in newcomers if h not in decided]},
+        registry,
+        year,
+        rules,
+        {
+            "utilisation": params.get("utilisation", 1.0),
+            "observers": [h for h in newcomers if h not in decided],
+        },
     )
     out += list(interest)
     # Annex A Sec. II para 4(B): the other parties may request flights over a newcomer, within

@@ -1,0 +1,166 @@
+"""The Python API: load a scenario, run it, compare runs. Returns pandas DataFrames."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from simulator import __version__
+from simulator.assemble import engine_config
+from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
+from simulator.ensemble import ReplicationOutput, default_executor, make_jobs, run_jobs
+from simulator.measures import access_rows
+from simulator.results import (
+    ACCESS_COLUMNS,
+    QUOTA_CSV_COLUMNS,
+    SHARING_COLUMNS,
+    Result,
+    frame,
+)
+from simulator.scenario import Scenario, load_scenario
+from simulator.summary import summarize, territory_areas
+from simulator.treaty.distribution import to_rows
+
+ScenarioLike = Scenario | str | Path | Mapping[str, Any]
+
+
+def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scenario:
+    """A :class:`Scenario` from a file, a dict or a scenario (overrides applied)."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return load_scenario(dict(scenario.document), overrides)
+    return load_scenario(scenario, overrides)
+
+
+def run(
+    scenario: ScenarioLike,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    overrides: tuple[str, ...] = (),
+    checkpoint: Path | None = None,
+    progress: Callable[[ReplicationOutput], None] | None = None,
+    figures: bool = True,
+) -> Result:
+    """Run a scenario and return its :class:`~simulator.results.Result`.
+
+    ``replications`` and ``seed`` default to the scenario's ``[run]`` table. ``executor`` is
+    any :class:`concurrent.futures.Executor` (e.g. a Dask ``Client.get_executor()``); without
+    one, several replications use a process pool of ``jobs`` workers (default: all cores).
+    """
+    sc = as_scenario(scenario, overrides)
+    reps = replications if replications is not None else sc.model.run.replications
+    base_seed = seed if seed is not None else sc.model.run.seed
+    started = time.perf_counter()
+    config = engine_config(sc)
+    distributions = distributions_for(config)
+    sharing = sc.model.sharing
+    job_list = make_jobs(config, reps, base_seed, distributions, sharing.policy, sharing.recipients)
+    own_pool = executor is None and reps > 1
+    pool = default_executor(jobs) if own_pool else executor
+    try:
+        outputs = run_jobs(job_list, pool, checkpoint, progress)
+    finally:
+        if own_pool and pool is not None:
+            pool.shutdown()
+    elapsed = time.perf_counter() - started
+    quota_rows = to_rows(distributions)
+    missions = frame([r for o in outputs for r in o.missions], MISSION_COLUMNS)
+    coverage = frame([r for o in outputs for r in o.coverage], COVERAGE_COLUMNS)
+    sharing_df = frame([r for o in outputs for r in o.sharing], SHARING_COLUMNS)
+    quotas = frame(
+        [{"replication": o.replication, **row} for o in outputs for row in quota_rows],
+        QUOTA_CSV_COLUMNS,
+    )
+    access = frame(access_rows(config.registry, config.years, config.rules), ACCESS_COLUMNS)
+    states = sorted(set(access["observed"]) | set(coverage["state"]))
+    areas = territory_areas(states, sc.model.geometry.resolution_km)
+    allocated = {d.year: d.total_flights for d in distributions}
+    summary = summarize(
+        sc.name,
+        config.years,
+        reps,
+        missions,
+        allocated,
+        coverage,
+        access,
+        sharing_df,
+        areas,
+        sc.assumptions,
+    )
+    manifest = _manifest(sc, config, outputs, base_seed, elapsed, distributions)
+    result = Result(
+        name=sc.name,
+        scenario_toml=sc.to_toml(),
+        missions=missions,
+        quotas=quotas,
+        coverage=coverage,
+        access=access,
+        sharing=sharing_df,
+        manifest=manifest,
+        summary=summary,
+        cells=_cells(outputs),
+    )
+    if figures:
+        from simulator.report import attach_report
+
+        attach_report(result, sc)
+    return result
+
+
+def _cells(outputs: list[ReplicationOutput]) -> dict[str, tuple[Any, Any]]:
+    import numpy as np
+
+    first = next((o for o in outputs if o.replication == 0 and o.cells), None)
+    if first is None:
+        return {}
+    return {
+        s: (np.asarray(g, np.int64), np.asarray(b, np.uint64)) for s, (g, b) in first.cells.items()
+    }
+
+
+def _manifest(sc, config, outputs, seed, elapsed, distributions) -> dict[str, Any]:
+    from simulator.geo import provenance
+
+    return {
+        "tool": "openskies",
+        "version": __version__,
+        "scenario": sc.name,
+        "scenario_source": Path(sc.source).name if sc.source != "<dict>" else "<dict>",
+        "years": list(config.years),
+        "replications": len(outputs),
+        "seed": seed,
+        "replication_seeds": [
+            {
+                "replication": o.replication,
+                "entropy": str(o.entropy),
+                "spawn_key": list(o.spawn_key),
+            }
+            for o in outputs
+        ],
+        "data": {
+            "treaty_tables_sha256": config.registry.tables.data_hash,
+            "geography": provenance(sc.model.geometry.resolution_km) if config.geometry else None,
+        },
+        "distribution_notes": {str(d.year): list(d.notes) for d in distributions},
+        "timings_seconds": {
+            "total": round(elapsed, 3),
+            "replications": [round(o.seconds, 3) for o in outputs],
+        },
+        "events": [o.events for o in outputs],
+    }
+
+
+def compare(
+    scenarios: Mapping[str, ScenarioLike | Result], **run_options: Any
+) -> dict[str, Result]:
+    """Run (or take) several scenarios, keyed by label; see :func:`simulator.report.comparison`."""
+    out: dict[str, Result] = {}
+    for label, sc in scenarios.items():
+        out[label] = sc if isinstance(sc, Result) else run(sc, **run_options)
+    return out

@@ -1,0 +1,81 @@
+"""From a validated :class:`~simulator.scenario.Scenario` to the engine's frozen inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from simulator.engine.config import EngineConfig
+from simulator.engine.operations import load_operations
+from simulator.scenario import Scenario
+from simulator.treaty import load_registry
+from simulator.treaty.distribution import ReviewOutcome
+from simulator.treaty.quotas import QuotaRules, Refusal, Transfer
+from simulator.treaty.registry import Registry
+
+
+def scenario_registry(scenario: Scenario) -> Registry:
+    """The bundled registry with the scenario's membership changes."""
+    m = scenario.model.membership
+    states: dict[str, dict[str, Any]] = {}
+    for code, change in m.states.items():
+        fields = change.model_dump(exclude_unset=True)
+        stays = fields.pop("stays", False)
+        if stays:
+            fields["withdrawal_effective"] = None
+        states[code] = fields
+    groups: dict[str, dict[str, Any]] = {}
+    for gid, change in m.groups.items():
+        fields = change.model_dump(exclude_unset=True)
+        if fields.pop("persists", False):
+            fields["end"] = None
+        groups[gid] = fields
+    return load_registry().with_overrides(states, groups, dict(m.passive_quotas))
+
+
+def engine_config(scenario: Scenario) -> EngineConfig:
+    """The engine configuration a scenario describes."""
+    model = scenario.model
+    rules = QuotaRules(
+        nato_practice=model.rules.nato_practice,
+        fifty_percent_rule=model.rules.fifty_percent_rule,
+        shared_flight_charge=model.rules.shared_flight_charge,
+        refusals=tuple(
+            Refusal(r.observed, r.observer, r.start, r.end, r.mutual, r.source)
+            for r in model.rules.refusals
+        ),
+        transfers=tuple(
+            Transfer(t.year, t.donor, t.recipient, t.flights) for t in model.rules.transfers
+        ),
+    )
+    review = ReviewOutcome(
+        deadlock_years=frozenset(model.rules.deadlock_years),
+        no_agreement={int(y): frozenset(c) for y, c in model.rules.no_agreement.items()},
+    )
+    params: dict[str, Any] = {"utilisation": model.requests.utilisation}
+    if model.requests.model == "explicit":
+        params["table"] = [
+            {**row.model_dump(), "shared_with": tuple(row.shared_with)}
+            for row in model.requests.table
+        ]
+    return EngineConfig(
+        years=scenario.years,
+        registry=scenario_registry(scenario),
+        rules=rules,
+        review=review,
+        request_model=model.requests.model,
+        request_params=params,
+        operations=load_operations(model.operations),
+        geometry=model.geometry.enabled,
+        geo={
+            "resolution_km": model.geometry.resolution_km,
+            "restrictions": tuple(r.model_dump() for r in model.restrictions),
+            "sharing": model.sharing.model_dump(),
+        },
+    )
+
+
+def active(restriction: dict[str, Any], day: dt.date) -> bool:
+    """Whether a restriction spec is in force on ``day``."""
+    start, end = restriction.get("start"), restriction.get("end")
+    return (start is None or start <= day) and (end is None or day < end)

@@ -1,0 +1,209 @@
+"""Replications over any :class:`concurrent.futures.Executor`.
+
+Each replication gets its own generator from ``numpy.random.SeedSequence(seed).spawn(n)``; no
+global random state. Outputs are sorted by replication, so one worker, many workers or a Dask
+cluster give the same tables. With a checkpoint folder, each finished replication is written
+there as it completes, and a resumed run only computes the missing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator.engine import EngineConfig, run_replication
+from simulator.treaty.distribution import Distribution
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs for one replication (picklable)."""
+
+    config: EngineConfig
+    index: int
+    entropy: int
+    spawn_key: tuple[int, ...]
+    distributions: tuple[Distribution, ...]
+    sharing_policy: str
+    sharing_recipients: tuple[str, ...]
+
+
+@dataclass
+class ReplicationOutput:
+    """One replication's tidy rows."""
+
+    replication: int
+    entropy: int
+    spawn_key: tuple[int, ...]
+    missions: list[dict[str, Any]]
+    coverage: list[dict[str, Any]]
+    sharing: list[dict[str, Any]]
+    events: int
+    seconds: float
+    cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
+
+
+def replicate(job: Job) -> ReplicationOutput:
+    """Run one replication and reduce it to rows (module level: picklable for any executor)."""
+    from simulator.measures import effective_coverage
+
+    start = time.perf_counter()
+    seed = np.random.SeedSequence(job.entropy, spawn_key=job.spawn_key)
+    res = run_replication(job.config, job.index, seed, list(job.distributions))
+    sharing: list[dict[str, Any]] = []
+    if job.config.geometry:
+        from simulator.geo import load_territories
+
+        spec = load_territories(job.config.geo.get("resolution_km", 25.0)).spec
+        area_of = lambda gid, bits: float(  # noqa: E731
+            np.sum(spec.quad_area_km2(gid) * _popcount(bits)) / 64.0
+        )
+        registry = job.config.registry
+        consumers = sorted(
+            {s for y in job.config.years for s in registry.parties_during(y)}
+            | set(job.sharing_recipients)
+        )
+        for year in job.config.years:
+            for row in effective_coverage(
+                registry,
+                res.imagery.get(year, {}),
+                year,
+                consumers,
+                job.sharing_policy,
+                job.sharing_recipients,
+                area_of,
+            ):
+                sharing.append({"replication": job.index, **row})
+    cells = None
+    if job.index == 0 and job.config.geometry:
+        from simulator.engine.georoutes import _union
+
+        pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for year_imagery in res.imagery.values():
+            for (state, _), part in year_imagery.items():
+                pieces.setdefault(state, []).append(part)
+        cells = {}
+        for state, parts in sorted(pieces.items()):
+            gid, bits = _union(parts)
+            cells[state] = [gid.tolist(), [int(b) for b in bits]]
+    return ReplicationOutput(
+        replication=job.index,
+        entropy=job.entropy,
+        spawn_key=tuple(job.spawn_key),
+        missions=[m.as_row() for m in res.missions],
+        coverage=res.coverage,
+        sharing=sharing,
+        events=res.events,
+        seconds=time.perf_counter() - start,
+        cells=cells,
+    )
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    from simulator.geo.grid import popcount
+
+    return popcount(words)
+
+
+def make_jobs(
+    config: EngineConfig,
+    replications: int,
+    seed: int,
+    distributions: Iterable[Distribution],
+    sharing_policy: str = "treaty",
+    sharing_recipients: Iterable[str] = (),
+) -> list[Job]:
+    """One job per replication, seeded from ``SeedSequence(seed).spawn(replications)``."""
+    dists = tuple(distributions)
+    children = np.random.SeedSequence(seed).spawn(replications)
+    return [
+        Job(
+            config,
+            i,
+            int(child.entropy),
+            tuple(child.spawn_key),
+            dists,
+            sharing_policy,
+            tuple(sorted(sharing_recipients)),
+        )
+        for i, child in enumerate(children)
+    ]
+
+
+def default_executor(jobs: int | None) -> Executor | None:
+    """A process pool that starts workers fresh ("spawn", no reliance on fork); None for 1."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def run_jobs(
+    jobs: list[Job],
+    executor: Executor | None = None,
+    checkpoint: Path | None = None,
+    on_done: Callable[[ReplicationOutput], None] | None = None,
+) -> list[ReplicationOutput]:
+    """Run the jobs (inline when ``executor`` is None); return outputs sorted by replication."""
+    done: dict[int, ReplicationOutput] = {}
+    if checkpoint is not None:
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        for job in jobs:
+            saved = load_checkpoint(checkpoint, job)
+            if saved is not None:
+                done[job.index] = saved
+                if on_done:
+                    on_done(saved)
+    todo = [j for j in jobs if j.index not in done]
+
+    def finish(out: ReplicationOutput) -> None:
+        done[out.replication] = out
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, out)
+        if on_done:
+            on_done(out)
+
+    if executor is None:
+        for job in todo:
+            finish(replicate(job))
+    else:
+        futures = [executor.submit(replicate, job) for job in todo]
+        for future in as_completed(futures):
+            finish(future.result())
+    return [done[i] for i in sorted(done)]
+
+
+def _checkpoint_path(folder: Path, index: int) -> Path:
+    return folder / f"replication-{index:05d}.json"
+
+
+def save_checkpoint(folder: Path, out: ReplicationOutput) -> None:
+    """Write one replication atomically (temporary file, then rename)."""
+    path = _checkpoint_path(folder, out.replication)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(out)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:
+    """A saved replication for this job, if one exists with the same seed."""
+    path = _checkpoint_path(folder, job.index)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if data.get("entropy") != job.entropy or tuple(data.get("spawn_key", ())) != job.spawn_key:
+        return None
+    data["spawn_key"] = tuple(data["spawn_key"])
+    return ReplicationOutput(**data)

@@ -1,0 +1,104 @@
+"""Headline numbers of a run, with a mean and a 90 % interval wherever replications vary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from simulator.measures import access_share
+from simulator.results import interval
+
+
+def territory_areas(states: list[str], resolution_km: float) -> dict[str, float]:
+    """Treaty territory of each state in km2 (exact-area grid; masks are cached)."""
+    from simulator.geo import load_territories
+
+    terr = load_territories(resolution_km)
+    return {s: terr.grid((s,)).total_area_km2 for s in states if s in terr.party_codes}
+
+
+def summarize(
+    name: str,
+    years: tuple[int, ...],
+    replications: int,
+    missions: pd.DataFrame,
+    allocated: dict[int, int],
+    coverage: pd.DataFrame,
+    access: pd.DataFrame,
+    sharing: pd.DataFrame,
+    areas: dict[str, float],
+    assumptions: tuple[str, ...],
+) -> dict[str, Any]:
+    """The ``summary.json`` document."""
+    reps = range(replications)
+    per_year: dict[str, Any] = {}
+    for year in years:
+        my = missions[missions["year"] == year]
+        cy = coverage[coverage["year"] == year]
+        flown = [int(my[(my["replication"] == r)]["counted"].astype(bool).sum()) for r in reps]
+        planned = [int((my["replication"] == r).sum()) for r in reps]
+        statuses = sorted(my["status"].unique()) if len(my) else []
+        imaged = [float(cy[cy["replication"] == r]["imaged_km2"].sum()) for r in reps]
+        parties_area = float(cy[cy["replication"] == 0]["territory_km2"].sum()) if len(cy) else 0.0
+        per_year[str(year)] = {
+            "quota_flights_allocated": int(allocated.get(year, 0)),  # shared flights once
+            "missions_planned": interval(planned),
+            "flights_counted": interval(flown),
+            "status_counts": {
+                s: interval(
+                    [int(((my["replication"] == r) & (my["status"] == s)).sum()) for r in reps]
+                )
+                for s in statuses
+            },
+            "treaty_area_km2": parties_area,
+            "imaged_km2": interval(imaged),
+            "imaged_fraction_of_treaty_area": interval(
+                [x / parties_area if parties_area else float("nan") for x in imaged]
+            ),
+        }
+    states: dict[str, Any] = {}
+    for state in sorted(coverage["state"].unique()) if len(coverage) else []:
+        cs = coverage[coverage["state"] == state]
+        states[state] = {
+            "territory_km2": float(cs["territory_km2"].iloc[0]),
+            "imaged_fraction_per_year": interval(cs["imaged_fraction"]),
+            "flights_received_per_year": interval(cs["flights_received"]),
+            "flights_conducted_per_year": interval(cs["flights_conducted"]),
+        }
+    effective: dict[str, Any] = {}
+    if len(sharing):
+        # per consumer: the other parties' territory whose imagery it obtains (all observed
+        # states), and the two headline pairs; the full table is sharing.csv
+        for consumer, g in sharing.groupby("consumer", sort=True):
+            entry: dict[str, Any] = {
+                "all_observed_km2_per_year": interval(
+                    [float(g[g["replication"] == r]["imaged_km2"].sum()) / len(years) for r in reps]
+                )
+            }
+            for observed in ("RUS", "USA", "BLR", "UKR"):
+                sel = g[g["observed"] == observed]
+                if len(sel):
+                    per_rep = [
+                        float(sel[sel["replication"] == r]["imaged_km2"].sum()) / len(years)
+                        for r in reps
+                    ]
+                    total = areas.get(observed)
+                    entry[observed] = {
+                        "imaged_km2_per_year": interval(per_rep),
+                        "fraction_per_year": interval([v / total for v in per_rep])
+                        if total
+                        else None,
+                    }
+            effective[str(consumer)] = entry
+    share = access_share(access.to_dict("records"), areas) if len(access) else {}
+    return {
+        "scenario": name,
+        "years": list(years),
+        "replications": replications,
+        "access_share_of_treaty_area": share,
+        "per_year": per_year,
+        "states": states,
+        "effective_coverage": effective,
+        "assumptions": list(assumptions),
+    }
