@@ -28,8 +28,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+HEADLINE := baseline-2019 after-us-withdrawal-2021 after-russia-withdrawal-2022 nato-enlarged-2024
+
 demo: $(VENV)/.installed
-	$(BIN)/openskies registry --date 2019-06-01
+	$(BIN)/openskies compare $(HEADLINE) -o results/withdrawals --force
+	@echo "Open results/withdrawals/report.md (figures in results/withdrawals/figures/)."
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,14 @@
-"""openskies: a discrete-event simulator of the Treaty on Open Skies."""
+"""openskies: a discrete-event simulator of the Treaty on Open Skies.
+
+The public API::
+
+    import simulator
+    scenario = simulator.load_scenario("scenarios/baseline-2019.toml")   # or a dict
+    result = simulator.run(scenario, replications=4, seed=1)            # a Result
+    result.missions, result.quotas, result.coverage, result.access      # DataFrames
+    result.save("results/baseline")
+    results = simulator.compare({"2019": "scenarios/baseline-2019.toml", ...})
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,4 +17,21 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["Result", "Scenario", "__version__", "compare", "load_result", "load_scenario", "run"]
+
+
+def __getattr__(name: str):
+    # Imported lazily so that `openskies registry` and `--help` start fast.
+    if name in ("run", "compare"):
+        from simulator import api
+
+        return getattr(api, name)
+    if name in ("load_scenario", "Scenario"):
+        from simulator import scenario
+
+        return getattr(scenario, name)
+    if name in ("Result", "load_result"):
+        from simulator import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")

@@ -215,6 +215,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(paths) < 2:
         raise UsageError("compare needs at least two scenarios")
     executor, client = _executor(args)
+    pool = None
+    if executor is None:
+        from simulator.ensemble import default_executor
+
+        # one pool for all scenarios: workers keep their loaded territories and rule indexes
+        pool = executor = default_executor(args.jobs)
     results = {}
     try:
         for path in paths:
@@ -223,6 +229,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
+        if pool is not None:
+            pool.shutdown()
     out = Path(args.output or Path("results") / "comparison")
     target = write_comparison(results, out, force=args.force)
     print(f"wrote {target}")

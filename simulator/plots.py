@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 STATUS_COLOURS = {
@@ -34,6 +35,12 @@ STATUS_COLOURS = {
     "not_flown_nato": "#252525",
 }
 CMAP = "YlGnBu"
+
+
+def _subplots(*args, **kwargs):
+    """A new figure and axes not registered with pyplot (nothing global is kept alive)."""
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(*args, **kwargs)
 
 
 def _style(ax) -> None:
@@ -54,7 +61,7 @@ def quota_matrix(quotas: pd.DataFrame, year: int, ax=None, title: str | None = N
     q = quotas[(quotas["year"] == year) & (quotas["replication"] == quotas["replication"].min())]
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(9, 8))
+        fig, ax = _subplots(figsize=(9, 8))
     fig = ax.figure
     if q.empty:
         ax.text(0.5, 0.5, f"no quota flights in {year}", ha="center", va="center")
@@ -92,7 +99,7 @@ def quota_matrix(quotas: pd.DataFrame, year: int, ax=None, title: str | None = N
 def quota_matrices(results: Mapping[str, Any], years: Mapping[str, int]):
     """Quota matrices of several runs side by side."""
     n = len(results)
-    fig, axes = plt.subplots(1, n, figsize=(6.2 * n, 6.4), squeeze=False)
+    fig, axes = _subplots(1, n, figsize=(6.2 * n, 6.4), squeeze=False)
     for ax, (label, res) in zip(axes[0], results.items(), strict=True):
         year = years[label]
         q = res.quotas
@@ -116,7 +123,7 @@ def _per_state(coverage: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def flights_by_state(results: Mapping[str, Any]):
     """Flights received and conducted per state and year (mean, 90 % interval) per run."""
-    fig, axes = plt.subplots(2, 1, figsize=(13, 8), sharex=True)
+    fig, axes = _subplots(2, 1, figsize=(13, 8), sharex=True)
     states = sorted({s for r in results.values() for s in r.coverage["state"].unique()})
     width = 0.8 / max(len(results), 1)
     colours = plt.get_cmap("tab10")
@@ -151,7 +158,7 @@ def flights_by_state(results: Mapping[str, Any]):
 
 def flights_per_year(results: Mapping[str, Any]):
     """Counted flights per year (mean and 90 % interval) for each run."""
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = _subplots(figsize=(10, 4.5))
     for label, res in results.items():
         m = res.missions
         if m.empty:
@@ -175,7 +182,7 @@ def _polar_transform():
     from pyproj import Transformer
 
     return Transformer.from_crs(
-        "EPSG:4326", "+proj=laea +lat_0=90 +lon_0=0 +datum=WGS84 +units=km", always_xy=True
+        "EPSG:4326", "+proj=laea +lat_0=90 +lon_0=-25 +datum=WGS84 +units=km", always_xy=True
     )
 
 
@@ -250,7 +257,7 @@ def imaged_fraction_map(result: Any, resolution_km: float = 25.0):
     replications); non-parties in grey, states that were not parties in white."""
     cov = result.coverage
     frac = cov.groupby("state")["imaged_fraction"].mean().to_dict()
-    fig, ax = plt.subplots(figsize=(11, 9))
+    fig, ax = _subplots(figsize=(11, 9))
     vmax = max([v for v in frac.values() if np.isfinite(v)] + [0.05])
     norm = Normalize(0, vmax)
     from simulator.geo import load_territories
@@ -279,7 +286,7 @@ def imaged_fraction_map(result: Any, resolution_km: float = 25.0):
 
 def imaged_cells_map(result: Any, resolution_km: float = 25.0):
     """The cells imaged in replication 0 over the whole period, on the treaty map."""
-    fig, ax = plt.subplots(figsize=(11, 9))
+    fig, ax = _subplots(figsize=(11, 9))
     _base_map(ax, resolution_km)
     cells = getattr(result, "cells", None) or {}
     if cells:
@@ -310,7 +317,7 @@ def imaged_cells_map(result: Any, resolution_km: float = 25.0):
 def mission_timeline(missions: pd.DataFrame, year: int, replication: int = 0):
     """One year's missions: one row per observed holder, one bar per mission's stay."""
     m = missions[(missions["year"] == year) & (missions["replication"] == replication)].copy()
-    fig, ax = plt.subplots(figsize=(13, 7.5))
+    fig, ax = _subplots(figsize=(13, 7.5))
     if m.empty:
         ax.text(0.5, 0.5, f"no missions in {year}", ha="center", va="center")
         ax.set_axis_off()
@@ -360,7 +367,7 @@ def measures_bars(rows: pd.DataFrame):
     """Before/after bars of the headline measures; ``rows`` has columns
     ``scenario, measure, mean, p05, p95`` (see :func:`simulator.report.headline_table`)."""
     measures = list(dict.fromkeys(rows["measure"]))
-    fig, axes = plt.subplots(1, len(measures), figsize=(3.2 * len(measures), 4.2), squeeze=False)
+    fig, axes = _subplots(1, len(measures), figsize=(3.2 * len(measures), 4.2), squeeze=False)
     colours = plt.get_cmap("tab10")
     for ax, measure in zip(axes[0], measures, strict=True):
         d = rows[rows["measure"] == measure]

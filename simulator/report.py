@@ -84,9 +84,12 @@ def headline(result: Result) -> dict[str, Any]:
     areas = _areas(result)
     first = result.access[result.access["date"] == result.access["date"].min()]
     start_parties = sorted(set(first["observed"]))
+    allowed = first[first["allowed"].astype(str) == "True"]
     out: dict[str, Any] = {
         "access_share": _weighted_access(result, areas),
         "treaty_area_km2": sum(areas.get(s, 0.0) for s in start_parties),
+        "observable_km2": sum(areas.get(s, 0.0) for s in sorted(set(allowed["observed"]))),
+        "allowed_pairs": len(allowed),
         "parties": int(result.access.groupby("date")["observer"].nunique().iloc[0])
         if len(result.access)
         else 0,
@@ -258,7 +261,7 @@ def headline_table(results: Mapping[str, Result]) -> pd.DataFrame:
                     }
                 )
 
-        add("access: % of treaty area observable", h["access_share"], 100)
+        add("access: observable area, million km²", h["observable_km2"], 1e-6)
         add("flights flown per year", h["flights_counted_per_year"])
         add("imaged, million km² per year", h["imaged_km2_per_year"], 1e-6)
         add(
@@ -310,8 +313,14 @@ def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.D
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
 
+    base_area = heads[labels[0]]["observable_km2"] or float("nan")
+    for lab in labels:
+        heads[lab]["observable_vs_first"] = heads[lab]["observable_km2"] / base_area
     row("States Parties at the start", "parties")
     row("1. treaty area at the start, km²", "treaty_area_km2")
+    row("1. area some other party may observe, km²", "observable_km2")
+    row(f"1. ... as a share of {labels[0]}'s", "observable_vs_first", 1, True)
+    row("1. ordered pairs allowed to observe", "allowed_pairs")
     row("1. access: treaty area observable by another party", "access_share", 1, True)
     row("2. quota flights allocated per year", "quota_flights_allocated_per_year")
     row("2. quota flights flown per year", "flights_counted_per_year")
@@ -356,10 +365,12 @@ def _interpretation(heads: Mapping[str, Any], labels: list[str]) -> str:
         h = heads[lab]
         fl0, fl1 = base["flights_counted_per_year"]["mean"], h["flights_counted_per_year"]["mean"]
         im0, im1 = base["imaged_km2_per_year"]["mean"], h["imaged_km2_per_year"]["mean"]
-        ac0, ac1 = base["access_share"], h["access_share"]
         change = lambda a, b: (b - a) / a * 100 if a else float("nan")  # noqa: E731
+        ob0, ob1 = base["observable_km2"], h["observable_km2"]
         parts.append(
-            f"- **{lab}**: access {ac1 * 100:.0f} % of the treaty area (was {ac0 * 100:.0f} %); "
+            f"- **{lab}**: {ob1 / 1e6:,.1f} million km² open to observation "
+            f"({change(ob0, ob1):+.0f} %), {h['allowed_pairs']} observer-observed pairs "
+            f"(was {base['allowed_pairs']}); "
             f"{fl1:,.0f} flights a year ({change(fl0, fl1):+.0f} %); "
             f"{im1:,.0f} km² imaged a year ({change(im0, im1):+.0f} %)."
         )

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from simulator.cli import main
 
 
@@ -55,3 +57,60 @@ def test_help_lists_the_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     assert "registry" in result.stdout
+
+
+# ------------------------------------------------------------ run / compare
+FAST = ["--set", "geometry.enabled=false", "--replications", "1"]
+
+
+def test_list_shows_bundled_scenarios_with_their_question() -> None:
+    result = run_cli("list")
+    assert result.returncode == 0
+    assert "baseline-2019" in result.stdout and "?" in result.stdout
+    assert "counterfactual/us-stays" in result.stdout
+
+
+def test_run_writes_a_results_folder(tmp_path) -> None:
+    out = tmp_path / "res"
+    result = run_cli("run", "baseline-2019", "-o", str(out), *FAST)
+    assert result.returncode == 0, result.stderr
+    assert (out / "report.md").exists() and (out / "missions.csv").exists()
+    assert "report:" in result.stdout
+    again = run_cli("run", "baseline-2019", "-o", str(out), *FAST)
+    assert again.returncode == 2
+    assert "not empty" in again.stderr and "--force" in again.stderr
+
+
+def test_compare_writes_one_report_with_each_scenario_inside(tmp_path) -> None:
+    out = tmp_path / "cmp"
+    result = run_cli(
+        "compare", "baseline-2019", "after-russia-withdrawal-2022", "-o", str(out), *FAST
+    )
+    assert result.returncode == 0, result.stderr
+    report = (out / "report.md").read_text()
+    assert "What did the withdrawals cost?" in report
+    assert "baseline-2019" in report and "after-russia-withdrawal-2022" in report
+    assert (out / "baseline-2019" / "missions.csv").exists()
+    assert (out / "figures" / "headline_measures.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "no-such-scenario"], "no such file or bundled scenario"),
+        (["run", "missing.toml"], "file not found"),
+        (["run", "baseline-2019", "--replications", "-1"], "--replications -1: must be at least 1"),
+        (["run", "baseline-2019", "--jobs", "0"], "--jobs 0: must be at least 1"),
+        (
+            ["run", "baseline-2019", "--set", "rules.natopractice=false"],
+            "did you mean 'nato_practice'",
+        ),
+        (["run", "baseline-2019", "--set", "novalue"], "expected KEY=VALUE"),
+        (["compare", "baseline-2019"], "at least two scenarios"),
+    ],
+)
+def test_bad_input_exits_2_with_a_cause(args, message) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

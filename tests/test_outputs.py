@@ -1,0 +1,141 @@
+"""What the bundled scenarios produce: treaty facts in the outputs, golden summaries, folders.
+
+Golden values live in ``tests/golden_summaries.json``. After a deliberate change to the model,
+regenerate them with ``OPENSKIES_UPDATE_GOLDEN=1 pytest tests/test_outputs.py`` and review the
+diff like any other change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from simulator.api import run
+from simulator.cli import bundled_scenarios
+from simulator.results import OutputError, load_result
+from simulator.treaty import load_registry
+
+GOLDEN = Path(__file__).with_name("golden_summaries.json")
+FAST = ("geometry.enabled=false",)
+
+
+def fast_run(name: str, *extra: str, replications: int = 1):
+    return run(
+        bundled_scenarios()[name], replications=replications, overrides=FAST + extra, figures=False
+    )
+
+
+@pytest.fixture(scope="module")
+def runs():
+    names = [n for n in bundled_scenarios() if n != "history-2002-2024"]
+    out = {n: fast_run(n) for n in names}
+    out["history-2002-2024"] = fast_run("history-2002-2024", replications=2)
+    return out
+
+
+def involved(row) -> set[str]:
+    return {row["observer"], row["observed"], *str(row["joint_with"] or "").split()}
+
+
+def flown(missions):
+    return missions[missions["status"].isin(["completed", "curtailed"])]
+
+
+def test_no_flights_over_or_by_the_us_in_2021(runs) -> None:
+    m = flown(runs["after-us-withdrawal-2021"].missions)
+    assert len(m) > 50
+    assert not any("USA" in involved(r) for _, r in m.iterrows())
+    q = runs["after-us-withdrawal-2021"].quotas
+    assert not ((q["observer"] == "USA") | (q["observed"] == "USA")).any()
+
+
+def test_no_flights_over_or_by_russia_in_2022(runs) -> None:
+    res = runs["after-russia-withdrawal-2022"]
+    m = flown(res.missions)
+    assert len(m) > 20
+    assert not any({"BY-RU", "RUS"} & involved(r) for _, r in m.iterrows())
+    assert "RUS" not in set(res.coverage["state"])
+    assert "RUS" not in set(res.access["observer"]) | set(res.access["observed"])
+
+
+def test_finland_and_sweden_are_not_observed_by_or_observing_nato_in_2024(runs) -> None:
+    reg = load_registry()
+    m = flown(runs["nato-enlarged-2024"].missions)
+    for _, r in m.iterrows():
+        if {"FIN", "SWE"} & involved(r):
+            others = involved(r) - {"FIN", "SWE"}
+            assert all(not reg.holder_is_nato(o, "2024-06-01") for o in others), r.to_dict()
+    access = runs["nato-enlarged-2024"].access
+    late = access[(access["date"] == access["date"].max())]
+    pairs = late[(late["observer"] == "FIN") & (late["observed"] == "DEU")]
+    assert (
+        pairs.iloc[0]["allowed"] in (False, "False") and pairs.iloc[0]["reason"] == "nato_practice"
+    )
+
+
+def test_counterfactuals_change_what_they_should(runs) -> None:
+    us = flown(runs["counterfactual/us-stays"].missions)
+    assert any("USA" in involved(r) for _, r in us.iterrows())
+    ru = flown(runs["counterfactual/russia-stays"].missions)
+    assert any("BY-RU" in involved(r) for _, r in ru.iterrows())
+    blr = runs["counterfactual/belarus-leaves-too"].coverage
+    assert "BLR" not in set(blr["state"])
+    off = runs["counterfactual/nato-practice-off"].quotas
+    reg = load_registry()
+    assert any(
+        reg.holder_is_nato(r["observer"], "2019-06-01")
+        and reg.holder_is_nato(r["observed"], "2019-06-01")
+        for _, r in off.iterrows()
+    )
+
+
+def _headline(res) -> dict:
+    out = {}
+    for year, v in res.summary["per_year"].items():
+        out[year] = {
+            "allocated": v["quota_flights_allocated"],
+            "counted_mean": round(v["flights_counted"]["mean"], 2),
+            "planned_mean": round(v["missions_planned"]["mean"], 2),
+        }
+    return out
+
+
+def test_golden_summaries(runs) -> None:
+    got = {name: _headline(res) for name, res in sorted(runs.items())}
+    if os.environ.get("OPENSKIES_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert got == expected
+
+
+def test_results_folder_is_complete_atomic_and_guarded(tmp_path: Path, runs) -> None:
+    res = runs["baseline-2019"]
+    out = res.save(tmp_path / "r")
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "scenario.toml",
+        "manifest.json",
+        "quotas.csv",
+        "missions.csv",
+        "coverage.csv",
+        "access.csv",
+        "summary.json",
+        "figures",
+        "report.md",
+    } <= names
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    back = load_result(out)
+    assert list(back.missions.columns)[:3] == ["replication", "mission_id", "year"]
+    assert len(back.missions) == len(res.missions)
+    with pytest.raises(OutputError, match="not empty"):
+        res.save(out)
+    res.save(out, force=True)  # our own folder may be replaced with force
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("precious")
+    with pytest.raises(OutputError, match="refusing"):
+        res.save(foreign, force=True)
+    assert (foreign / "notes.txt").read_text() == "precious"
