@@ -1,0 +1,153 @@
+"""Ensembles: the same seed gives byte-identical tables on 1 worker, 2 workers and Dask;
+an interrupted ensemble resumes with each replication exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.api import run
+from simulator.cli import bundled_scenarios
+from simulator.ensemble import make_jobs
+from simulator.results import interval
+
+SCENARIO = "baseline-2019"
+FAST = ("geometry.enabled=false",)
+TABLES = ("missions.csv", "coverage.csv", "quotas.csv", "access.csv", "sharing.csv")
+
+
+def tables(result, folder: Path) -> dict[str, bytes]:
+    out = result.save(folder)
+    return {name: (out / name).read_bytes() for name in TABLES}
+
+
+def test_seeds_come_from_one_seed_sequence() -> None:
+    from simulator.assemble import engine_config
+    from simulator.scenario import load_scenario
+
+    config = engine_config(load_scenario(bundled_scenarios()[SCENARIO], FAST))
+    jobs = make_jobs(config, 3, 42, [])
+    expected = np.random.SeedSequence(42).spawn(3)
+    assert [(j.entropy, j.spawn_key) for j in jobs] == [
+        (e.entropy, tuple(e.spawn_key)) for e in expected
+    ]
+
+
+def test_interval_is_mean_and_90_percent() -> None:
+    got = interval(range(101))
+    assert got["mean"] == 50 and got["p05"] == 5 and got["p95"] == 95 and got["n"] == 101
+
+
+def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> None:
+    path = bundled_scenarios()[SCENARIO]
+    serial = run(path, replications=4, seed=11, overrides=FAST, jobs=1, figures=False)
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
+    try:
+        parallel = run(path, replications=4, seed=11, overrides=FAST, executor=pool, figures=False)
+    finally:
+        pool.shutdown()
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        dasked = run(
+            path,
+            replications=4,
+            seed=11,
+            overrides=FAST,
+            executor=client.get_executor(),
+            figures=False,
+        )
+    a = tables(serial, tmp_path / "serial")
+    assert a == tables(parallel, tmp_path / "parallel")
+    assert a == tables(dasked, tmp_path / "dask")
+    assert len(set(serial.missions["replication"])) == 4
+    other = run(path, replications=4, seed=12, overrides=FAST, jobs=1, figures=False)
+    assert tables(other, tmp_path / "other")["missions.csv"] != a["missions.csv"]
+
+
+def test_identical_tables_with_geometry_serial_and_parallel(tmp_path: Path) -> None:
+    path = bundled_scenarios()[SCENARIO]
+    coarse = ("geometry.resolution_km=100",)
+    serial = run(path, replications=2, seed=5, overrides=coarse, jobs=1, figures=False)
+    parallel = run(path, replications=2, seed=5, overrides=coarse, jobs=2, figures=False)
+    assert tables(serial, tmp_path / "s") == tables(parallel, tmp_path / "p")
+    assert serial.coverage["imaged_km2"].sum() > 0
+
+
+def test_killed_ensemble_resumes_each_replication_once(tmp_path: Path) -> None:
+    out = tmp_path / "ens"
+    checkpoint = tmp_path / ".ens.checkpoint"
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "run",
+        "history-2002-2024",
+        "-o",
+        str(out),
+        "--replications",
+        "24",
+        "--jobs",
+        "1",
+        "--resume",
+        "--seed",
+        "3",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            done = list(checkpoint.glob("replication-*.json")) if checkpoint.exists() else []
+            if len(done) >= 2 or proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the ensemble finished before it could be interrupted"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    first = sorted(p.name for p in checkpoint.glob("replication-*.json"))
+    assert 2 <= len(first) < 12
+    assert not out.exists(), "no results folder may appear before the ensemble is complete"
+    resumed = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    import pandas as pd
+
+    missions = pd.read_csv(out / "missions.csv")
+    assert sorted(missions["replication"].unique()) == list(range(12))
+    assert not missions.duplicated(["replication", "mission_id"]).any()
+    assert not checkpoint.exists()
+    fresh = tmp_path / "fresh"
+    again = subprocess.run(
+        [*cmd[:6], str(fresh), *cmd[7:11], *cmd[12:]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (fresh / "missions.csv").read_bytes() == (out / "missions.csv").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["baseline-2019"])
+def test_manifest_records_every_replication_seed(name: str) -> None:
+    res = run(
+        bundled_scenarios()[name], replications=3, seed=9, overrides=FAST, jobs=1, figures=False
+    )
+    seeds = res.manifest["replication_seeds"]
+    assert [s["replication"] for s in seeds] == [0, 1, 2]
+    assert len({(s["entropy"], tuple(s["spawn_key"])) for s in seeds}) == 3
