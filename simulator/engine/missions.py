@@ -60,20 +60,38 @@ def _pair_status(world: World, m: PlannedMission, day) -> str | None:
     return None
 
 
-def _choose_airfield(world: World, observed: str, day, rng: np.random.Generator) -> Airfield:
+class Uniforms:
+    """Uniform draws from a mission's generator, fetched in blocks (numpy calls are costly)."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 16):
+        self.rng, self.block = rng, block
+        self.buf: list[float] = []
+
+    def __call__(self) -> float:
+        if not self.buf:
+            self.buf = self.rng.random(self.block).tolist()[::-1]
+        return self.buf.pop()
+
+
+def _choose_airfield(world: World, observed: str, day, u: Uniforms) -> Airfield:
     """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
     flight distance (longer distances serve larger territories)."""
     options = world.registry.max_flight_distances(observed, day)
-    sites = {a.airfield_id: a for a in world.registry.tables.airfields}
-    weights = np.array([o.distance_km for o in options], dtype=float)
-    pick = options[int(rng.choice(len(options), p=weights / weights.sum()))]
-    site = sites[pick.airfield_id]
+    total = sum(o.distance_km for o in options)
+    target, acc, pick = u() * total, 0.0, options[-1]
+    for option in options:
+        acc += option.distance_km
+        if target < acc:
+            pick = option
+            break
+    site = world.sites[pick.airfield_id]
     return Airfield(pick.airfield_id, float(site.lat), float(site.lon), pick.distance_km)
 
 
 def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     """The life of one planned mission, from notification to the aircraft's return."""
     env, ops, clock = world.env, world.config.operations, world.clock
+    u = Uniforms(rng)
     rec = MissionRecord(
         replication=world.replication,
         mission_id=m.mission_id,
@@ -86,7 +104,7 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     eta_day = clock.date(eta)
 
     # Art. VI Sec. I para 5: notify at least 72 h before the ETA at the point of entry.
-    notice = ops.t("notice_hours_min") + ops.t("notice_extra_hours_max") * float(rng.random())
+    notice = ops.t("notice_hours_min") + ops.t("notice_extra_hours_max") * u()
     yield env.timeout(max(eta - notice - env.now, 0.0))
     world.events += 1
     if any(p.covers(eta_day) for p in ops.pauses):
@@ -96,12 +114,12 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         return _finish(world, rec, blocked)
     rec.notified_at = clock.iso(env.now)
 
-    airfield = _choose_airfield(world, m.observed, eta_day, rng)
+    airfield = _choose_airfield(world, m.observed, eta_day, u)
     rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
 
     # Art. VI Sec. I para 1: the observed Party may provide the aircraft (taxi option).
     taxis = taxi_aircraft(m.observed, eta_day, world.registry, world.fleet)
-    use_taxi = bool(taxis) and float(rng.random()) < ops.taxi_probability
+    use_taxi = bool(taxis) and u() < ops.taxi_probability
     if use_taxi:
         candidates = taxis
     else:
@@ -126,7 +144,7 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         return _finish(world, rec, "cancelled_aircraft")
     rec.aircraft = aircraft.aircraft_id
     try:
-        result = yield from _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng)
+        result = yield from _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u)
     finally:
         world.aircraft[aircraft.aircraft_id].release(request)
     return result
@@ -145,20 +163,20 @@ def _pick(world: World, candidates: list[Aircraft], airfield: Airfield) -> Aircr
     return min(candidates, key=key)
 
 
-def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
+def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
     env, ops, clock = world.env, world.config.operations, world.clock
     eta = m.eta
     window_end = eta + ops.t("window_hours")  # Art. VI Sec. I para 9: ETA + 96 h
 
     breakdown = world.breakdown_probability(aircraft)
-    if float(rng.random()) < breakdown:
+    if u() < breakdown:
         return _finish(world, rec, "cancelled_aircraft")
     # Ferry to the point of entry, sensors covered (Art. IV para 4).
     depart = max(eta - ferry_h, env.now)
     yield env.timeout(depart - env.now)
     world.events += 1
-    late = float(rng.random()) < ops.late_arrival
-    delay = ops.t("late_arrival_hours") + 1.0 if late else 3.0 * float(rng.random())
+    late = u() < ops.late_arrival
+    delay = ops.t("late_arrival_hours") + 1.0 if late else 3.0 * u()
     yield env.timeout(max(eta + delay - env.now, 0.0))
     world.events += 1
     rec.arrived_at = clock.iso(env.now)
@@ -173,18 +191,18 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
     try:
         # Annex E para 7 formalities; Annex E para 1 transfer to the Open Skies airfield.
         transfer = ops.t("arrival_formalities_hours") + ops.t("transfer_hours_max") * float(
-            rng.random()
+            u()
         )
         yield env.timeout(transfer)
         world.events += 1
         plan_at = env.now  # Art. VI Sec. II para 1: mission plan after arrival at the airfield
-        if float(rng.random()) < ops.plan_decline:
+        if u() < ops.plan_decline:
             # Art. VIII Sec. I para 5: no agreement within 8 h, the observer declines.
             yield env.timeout(ops.t("mission_plan_agreement_hours_max"))
             return _finish(world, rec, "declined")
         # Art. VI Sec. II para 4(E): commencement no earlier than 24 h after the plan;
         # the pre-flight inspection (<= 8 h, Annex F) and the rest period fit inside.
-        start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * float(rng.random())
+        start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * u()
         day = clock.date(start)
         members = world.registry.members(m.observed, day) or (m.observed,)
         ends = tuple(
@@ -203,7 +221,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
         stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)
         flight_h = route.distance_km / aircraft.cruise_kmh + stops * ops.t("refuelling_stop_hours")
         # Weather holds: retry a day later while the flight still ends inside the window.
-        while float(rng.random()) < ops.weather_hold[clock.date(start).month - 1]:
+        while u() < ops.weather_hold[clock.date(start).month - 1]:
             start += ops.t("weather_retry_hours")
             if start + flight_h > window_end:
                 yield env.timeout(max(window_end - env.now, 0.0))
@@ -218,9 +236,9 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
         world.events += 1
         rec.started_at = clock.iso(env.now)
         fraction, status = 1.0, "completed"
-        if float(rng.random()) < ops.curtailment:
+        if u() < ops.curtailment:
             low, high = ops.curtailed_fraction
-            fraction, status = low + (high - low) * float(rng.random()), "curtailed"
+            fraction, status = low + (high - low) * u(), "curtailed"
         yield env.timeout(flight_h * fraction)
         world.events += 1
         rec.ended_at = clock.iso(env.now)
@@ -236,6 +254,6 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng):
     finally:
         world.slot(m.observed).release(slot)
     # Art. VI Sec. I para 20: departure within 24 h; then the ferry home.
-    yield env.timeout(ops.t("departure_hours_max") * float(rng.random()) + ferry_h)
+    yield env.timeout(ops.t("departure_hours_max") * u() + ferry_h)
     world.events += 1
     return rec

@@ -70,6 +70,7 @@ class World:
         self.events = 0
         self.aircraft = {a.aircraft_id: simpy.Resource(self.env, 1) for a in self.fleet}
         self._slots: dict[str, simpy.Resource] = {}
+        self.sites = {a.airfield_id: a for a in self.registry.tables.airfields}
 
     def slot(self, observed: str) -> simpy.Resource:
         """The observed holder's one-flight-at-a-time resource."""

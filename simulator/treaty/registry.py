@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -112,11 +113,31 @@ class TreatySnapshot:
     data_hash: str
 
 
+def _memo(method):
+    """Cache a query per registry instance: registries are immutable, and the engine asks the
+    same questions (who is a party on this day?) thousands of times a run."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        key = (name, *args)
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = method(self, *args)
+            return value
+        except TypeError:  # an unhashable argument: let the method validate it
+            return method(self, *args)
+
+    return wrapper
+
+
 class Registry:
     """Date-based queries over the treaty tables. Build with :func:`load_registry`."""
 
     def __init__(self, tables: TreatyTables):
         self.tables = tables
+        self._cache: dict[tuple, Any] = {}
         self._states: dict[str, State] = {s.iso3: s for s in tables.states}
         self._groups: dict[str, Group] = {g.id: g for g in tables.groups}
         self._quotas: dict[str, list[PassiveQuotaRow]] = {}
@@ -156,6 +177,7 @@ class Registry:
             raise UnknownCodeError(code, self.holder_codes)
 
     # ------------------------------------------------------------- membership
+    @_memo
     def is_party(self, code: str, on: DateLike) -> bool:
         """Whether ``code`` is a State Party on the date (Art. XVII para 6; Art. XV para 2)."""
         state, day = self.state(code), parse_date(on)
@@ -165,11 +187,13 @@ class Registry:
             return False
         return state.withdrawal_effective is None or day < state.withdrawal_effective
 
+    @_memo
     def states_parties(self, on: DateLike) -> tuple[str, ...]:
         """The States Parties on the date, sorted by code."""
         day = parse_date(on)
         return tuple(c for c in sorted(self._states) if self.is_party(c, day))
 
+    @_memo
     def parties_during(self, year: int) -> tuple[str, ...]:
         """States that are parties on at least one day of ``year``, sorted."""
         days = {dt.date(year, 1, 1), dt.date(year, 12, 31)}
@@ -190,11 +214,13 @@ class Registry:
             if s.kind == "signatory" and not self.is_party(c, day)
         )
 
+    @_memo
     def is_nato_member(self, code: str, on: DateLike) -> bool:
         """Whether the state is a NATO member on the date."""
         since = self.state(code).nato_member_since
         return since is not None and since <= parse_date(on)
 
+    @_memo
     def nato_members(self, on: DateLike) -> tuple[str, ...]:
         """States Parties that are NATO members on the date."""
         day = parse_date(on)
@@ -213,6 +239,7 @@ class Registry:
             if self._group_exists(g, day) and any(self.is_party(m, day) for m in g.members)
         )
 
+    @_memo
     def group_of(self, code: str, on: DateLike) -> str | None:
         """The id of the group the state belongs to on the date, or None."""
         self.state(code)
@@ -223,15 +250,18 @@ class Registry:
         return None
 
     # ----------------------------------------------------------- quota holders
+    @_memo
     def quota_holder(self, code: str, on: DateLike) -> str:
         """The quota holder a state belongs to on the date: its group's id, or its own code."""
         return self.group_of(code, on) or code
 
+    @_memo
     def quota_holders(self, on: DateLike) -> tuple[str, ...]:
         """The quota holders on the date: groups resolved, one entry per holder, sorted."""
         day = parse_date(on)
         return tuple(sorted({self.quota_holder(c, day) for c in self.states_parties(day)}))
 
+    @_memo
     def members(self, holder: str, on: DateLike) -> tuple[str, ...]:
         """The States Parties that make up the holder on the date (empty if none are)."""
         self._check_holder(holder)
@@ -250,11 +280,13 @@ class Registry:
         self._check_holder(holder)
         return self._groups[holder].name if holder in self._groups else self._states[holder].name
 
+    @_memo
     def holder_is_nato(self, holder: str, on: DateLike) -> bool:
         """Whether every member of the holder is a NATO member on the date (Benelux: yes)."""
         members = self.members(holder, on)
         return bool(members) and all(self.is_nato_member(m, on) for m in members)
 
+    @_memo
     def passive_quota(self, holder: str, year: int) -> PassiveQuota:
         """The holder's passive quota in ``year``, with the 75 % phase-in limit through 2005."""
         self._check_holder(holder)
@@ -279,6 +311,7 @@ class Registry:
     def _holder_states(self, holder: str) -> tuple[str, ...]:
         return self._groups[holder].members if holder in self._groups else (holder,)
 
+    @_memo
     def airfields(
         self, holder: str, on: DateLike | None = None, role: str = "open_skies_airfield"
     ) -> tuple[Airfield, ...]:
@@ -298,6 +331,7 @@ class Registry:
             )
         )
 
+    @_memo
     def max_flight_distances(self, holder: str, on: DateLike) -> tuple[ResolvedDistance, ...]:
         """The maximum flight distance in force from each Open Skies airfield on the date.
 
