@@ -38,7 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbmake tests benchmarks notebooks
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m bench -s
