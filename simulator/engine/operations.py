@@ -45,6 +45,8 @@ class Operations:
     taxi_probability: float
     pauses: tuple[Pause, ...]
     breakdown_overrides: Mapping[str, float]
+    use_share: float = 1.0
+    use_share_phase_in: float = 1.0
 
     def t(self, key: str) -> float:
         """A timeline value in hours."""
@@ -87,4 +89,6 @@ def load_operations(overrides: Mapping[str, Any] | None = None) -> Operations:
             for w in raw["pauses"]["windows"]
         ),
         breakdown_overrides=dict(failures.get("breakdown_by_aircraft", {})),
+        use_share=float(raw["planning"]["use_share"]),
+        use_share_phase_in=float(raw["planning"]["use_share_phase_in"]),
     )

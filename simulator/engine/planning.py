@@ -19,6 +19,7 @@ import numpy as np
 from simulator.engine.clock import Clock
 from simulator.engine.operations import Operations
 from simulator.treaty.distribution import Distribution
+from simulator.treaty.registry import PHASE_IN_END
 
 # Annex H para 2: at most 16 observation flights planned over one Party in a quarter.
 MAX_PER_QUARTER = 16
@@ -62,9 +63,13 @@ def plan_year(
     spacing = ops.t("window_hours") + 24.0
     day_w = _day_weights(year, ops)
     year_start = clock.hours(dt.date(year, 1, 1))
+    # Annex H para 5: granted quota may go unused; each granted flight is planned with the
+    # scenario's use share (1.0 by default).
+    share = ops.use_share_phase_in if year <= PHASE_IN_END.year else ops.use_share
     by_target: dict[str, list[tuple[str, ...]]] = {}
     for grant in dist.grants:  # grants are sorted; missions are numbered in that order
-        by_target.setdefault(grant.observed, []).extend([grant.observers] * grant.flights)
+        used = int((rng.random(grant.flights) < share).sum()) if share < 1.0 else grant.flights
+        by_target.setdefault(grant.observed, []).extend([grant.observers] * used)
     planned: list[PlannedMission] = []
     for target in sorted(by_target):
         flights = by_target[target]
