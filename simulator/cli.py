@@ -238,6 +238,28 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate_history(args: argparse.Namespace) -> int:
+    from simulator.validation import attach_validation, summary_lines
+
+    _check_run_options(args)
+    path = resolve_scenario(args.scenario)
+    executor, client = _executor(args)
+    try:
+        result = _run_one(path, args, executor, "history")
+    finally:
+        if client is not None:
+            client.close()
+    table = attach_validation(result)
+    out = Path(args.output or Path("results") / "history-validation")
+    target = result.save(out, force=args.force)
+    _clear_checkpoint(args, result.name)
+    for line in summary_lines(table):
+        print(line)
+    held = int(table["holds"].sum())
+    print(f"{held} of {len(table)} facts hold; report: {target / 'report.md'}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ parser
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -341,6 +363,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="check with these overrides applied",
     )
     p.set_defaults(handler=_cmd_validate)
+
+    p = commands.add_parser(
+        "validate-history",
+        help="run the 2002-2024 history and compare it with the public record",
+        description="Run scenarios/history-2002-2024.toml (or another scenario) and write a "
+        "results folder whose report puts the simulated record beside the real one: each "
+        "fact, its tolerance, and whether it holds.",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default="history-2002-2024",
+        help="the history scenario (default: %(default)s)",
+    )
+    _run_options(p)
+    p.set_defaults(handler=_cmd_validate_history)
 
     p = commands.add_parser(
         "list",

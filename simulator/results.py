@@ -76,6 +76,7 @@ class Result:
     figures: dict[str, Any] = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
     report: str = ""
     cells: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)  # rep 0 imagery
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def replications(self) -> int:
@@ -134,6 +135,8 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
         _csv(result.coverage, tmp / "coverage.csv")
         _csv(result.access, tmp / "access.csv")
         _csv(result.sharing, tmp / "sharing.csv")
+        for name, table in sorted(result.extra_tables.items()):
+            _csv(table, tmp / name)
         (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
         figures = tmp / "figures"
         figures.mkdir()

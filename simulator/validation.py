@@ -1,0 +1,266 @@
+"""The simulated record beside the real one: ``openskies validate-history``.
+
+Facts come from ``simulator/data/history_record.csv`` (taken, with their sources, from the
+public record). Each fact names a metric the model can compute from a run's missions, a
+tolerance, and its role: ``calibration`` facts were used to set parameters (the planning use
+shares of ``scenarios/history-2002-2024.toml``), ``validation`` facts were not, and test the fit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.results import Result, interval
+from simulator.treaty import load_registry
+
+HELD = "holds"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the record and how to check it."""
+
+    id: str
+    statement: str
+    metric: str
+    first_year: int
+    last_year: int
+    value: float
+    tolerance: float
+    tolerance_kind: str  # relative or absolute
+    role: str
+    confidence: str
+    source: str
+
+    def bounds(self) -> tuple[float, float]:
+        """The interval inside which the simulated mean must lie."""
+        width = self.tolerance * self.value if self.tolerance_kind == "relative" else self.tolerance
+        return self.value - width, self.value + width
+
+
+def load_facts() -> list[Fact]:
+    """The facts of ``history_record.csv``."""
+    text = (resources.files("simulator") / "data" / "history_record.csv").read_text("utf-8")
+    return [
+        Fact(
+            r["id"],
+            r["statement"],
+            r["metric"],
+            int(r["first_year"]),
+            int(r["last_year"]),
+            float(r["value"]),
+            float(r["tolerance"]),
+            r["tolerance_kind"],
+            r["role"],
+            r["confidence"],
+            r["source"],
+        )
+        for r in csv.DictReader(text.splitlines())
+    ]
+
+
+def _per_replication(missions: pd.DataFrame, fact: Fact, replications: int) -> list[float]:
+    counted = missions[missions["counted"].astype(bool)]
+    years = counted["year"].between(fact.first_year, fact.last_year)
+    out = []
+    for r in range(replications):
+        mine = counted[(counted["replication"] == r) & years]
+        if fact.metric == "flights_total":
+            out.append(float(len(mine)))
+        elif fact.metric == "flights_mean_per_year_excl_2018":
+            span = [y for y in range(fact.first_year, fact.last_year + 1) if y != 2018]
+            out.append(float(mine["year"].isin(span).sum()) / len(span))
+        elif fact.metric.startswith("flights_cumulative_to_"):
+            cutoff = fact.metric.removeprefix("flights_cumulative_to_")
+            out.append(float((mine["started_at"].astype(str) < cutoff).sum()))
+        elif fact.metric == "oc135b_completion":
+            m = missions[
+                (missions["replication"] == r)
+                & missions["year"].between(fact.first_year, fact.last_year)
+            ]
+            own = m[m["aircraft"].astype(str).str.startswith("USA-OC135B")]
+            out.append(
+                float(own["status"].isin(["completed", "curtailed"]).mean())
+                if len(own)
+                else float("nan")
+            )
+        elif fact.metric.startswith("flights_conducted_per_year_"):
+            state = fact.metric.rsplit("_", 1)[-1]
+            by = mine["observer"].eq(state) | mine["joint_with"].fillna("").astype(
+                str
+            ).str.contains(state)
+            out.append(float(by.sum()) / (fact.last_year - fact.first_year + 1))
+        elif fact.metric == "nato_nato_flights":
+            reg = load_registry()
+            n = 0
+            for _, row in mine.iterrows():
+                day = dt.date.fromisoformat(str(row["started_at"])[:10])
+                if reg.holder_is_nato(row["observer"], day) and reg.holder_is_nato(
+                    row["observed"], day
+                ):
+                    n += 1
+            out.append(float(n))
+        else:
+            raise ValueError(f"unknown metric {fact.metric!r}")
+    return out
+
+
+def validation_table(result: Result) -> pd.DataFrame:
+    """One row per fact: recorded value, simulated mean and 90 % interval, tolerance, verdict."""
+    rows = []
+    for fact in load_facts():
+        values = _per_replication(result.missions, fact, result.replications)
+        stats = interval(values)
+        lo, hi = fact.bounds()
+        holds = lo <= stats["mean"] <= hi if not np.isnan(stats["mean"]) else False
+        rows.append(
+            {
+                "fact": fact.id,
+                "statement": fact.statement,
+                "role": fact.role,
+                "recorded": fact.value,
+                "simulated_mean": round(stats["mean"], 3),
+                "simulated_p05": round(stats["p05"], 3),
+                "simulated_p95": round(stats["p95"], 3),
+                "tolerance": f"±{fact.tolerance:g}"
+                + (" (relative)" if fact.tolerance_kind == "relative" else ""),
+                "accepted_range": f"{lo:g} to {hi:g}",
+                "holds": bool(holds),
+                "confidence": fact.confidence,
+                "source": fact.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def validation_figure(result: Result):
+    """Annual and cumulative counted flights: simulated 90 % band against the record."""
+    from matplotlib.figure import Figure
+
+    m = result.missions[result.missions["counted"].astype(bool)]
+    per = m.groupby(["year", "replication"]).size().unstack(fill_value=0)
+    per = per.reindex(columns=range(result.replications), fill_value=0)
+    years = np.array(sorted(set(range(min(per.index), max(per.index) + 1))))
+    per = per.reindex(years, fill_value=0)
+    fig = Figure(figsize=(12, 4.6))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.fill_between(
+        years,
+        per.quantile(0.05, axis=1),
+        per.quantile(0.95, axis=1),
+        alpha=0.3,
+        label="simulated, 90 % interval",
+    )
+    ax1.plot(years, per.mean(axis=1), marker="o", markersize=3, label="simulated mean")
+    ax1.scatter(
+        [2004, 2005],
+        [74, 79],
+        color="black",
+        zorder=5,
+        label="record: 74 (2004), 79 (2005, derived)",
+    )
+    ax1.plot(
+        [2002.5, 2003.5],
+        [33.5, 33.5],
+        color="black",
+        linewidth=2,
+        label="record: 67 in 2002-2003 (shown per year)",
+    )
+    ax1.plot(
+        [2006, 2017], [100, 100], color="black", linestyle="--", label="record: about 100 a year"
+    )
+    ax1.plot([2019, 2019], [100, 100], color="black", marker="_", markersize=12)
+    ax1.scatter([2018], [0], color="red", zorder=5, label="record: none in 2018")
+    ax1.set_xlabel("year")
+    ax1.set_ylabel("counted quota flights")
+    ax1.set_title("Quota flights per year", fontsize=10)
+    ax1.set_ylim(-5, 150)
+    ax1.legend(fontsize=7, loc="upper center", ncols=2)
+    cum = per.cumsum()
+    ax2.fill_between(
+        years,
+        cum.quantile(0.05, axis=1),
+        cum.quantile(0.95, axis=1),
+        alpha=0.3,
+        label="simulated, 90 % interval",
+    )
+    ax2.plot(years, cum.mean(axis=1), label="simulated mean")
+    ax2.errorbar(
+        [2019.77],
+        [1500],
+        yerr=[[150], [150]],
+        fmt="o",
+        color="black",
+        capsize=4,
+        label="record: about 1,500 by Oct 2019 (±10 %)",
+    )
+    ax2.errorbar(
+        [2005],
+        [220],
+        yerr=[[33], [33]],
+        fmt="s",
+        color="black",
+        capsize=4,
+        label="record: 220 in 2002-2005 (±15 %)",
+    )
+    ax2.set_xlabel("year")
+    ax2.set_ylabel("cumulative counted quota flights")
+    ax2.set_title("Cumulative quota flights", fontsize=10)
+    ax2.legend(fontsize=7, loc="upper left")
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(color="#dddddd", linewidth=0.6)
+    fig.tight_layout()
+    return fig
+
+
+def attach_validation(result: Result) -> pd.DataFrame:
+    """Add the validation table, figure and report section to a history run."""
+    table = validation_table(result)
+    result.figures["validation"] = validation_figure(result)
+    lines = [
+        "",
+        "## Validation against the historical record",
+        "",
+        f"{result.replications} replications. Calibration facts set parameters (the planning use "
+        "shares); validation facts were held out. A fact holds when the simulated mean lies in "
+        "the accepted range.",
+        "",
+        "| fact | role | recorded | simulated mean (90 % interval) | accepted | holds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, r in table.iterrows():
+        lines.append(
+            f"| {r['fact']}: {r['statement']} | {r['role']} | {r['recorded']:g} | "
+            f"{r['simulated_mean']:g} ({r['simulated_p05']:g}–{r['simulated_p95']:g}) | "
+            f"{r['accepted_range']} | {'yes' if r['holds'] else '**no**'} |"
+        )
+    lines += ["", "![Simulated and recorded quota flights](figures/validation.png)", ""]
+    result.report = result.report.rstrip() + "\n" + "\n".join(lines)
+    result.extra_tables["validation.csv"] = table
+    return table
+
+
+def summary_lines(table: pd.DataFrame) -> list[str]:
+    """One line per fact for the terminal."""
+    out = []
+    for _, r in table.iterrows():
+        verdict = "holds" if r["holds"] else "FAILS"
+        out.append(
+            f"{r['fact']:<4} {verdict:<6} recorded {r['recorded']:>7g}  simulated "
+            f"{r['simulated_mean']:>8.1f} ({r['simulated_p05']:.1f}-{r['simulated_p95']:.1f})  "
+            f"[{r['role']}] {r['statement']}"
+        )
+    return out
+
+
+def facts_as_dict(table: pd.DataFrame) -> dict[str, Any]:
+    """The table keyed by fact id (for summary.json)."""
+    return {r["fact"]: {k: r[k] for k in table.columns if k != "fact"} for _, r in table.iterrows()}
