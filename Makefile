@@ -38,7 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest --nbmake tests benchmarks notebooks
+	$(BIN)/python -m pytest --nbmake --durations=12 tests benchmarks notebooks
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m bench -s

@@ -100,7 +100,7 @@ def test_killed_ensemble_resumes_each_replication_once(tmp_path: Path) -> None:
         "-o",
         str(out),
         "--replications",
-        "24",
+        "12",
         "--jobs",
         "1",
         "--resume",
