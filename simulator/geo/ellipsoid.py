@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyproj import Geod
+from pyproj.enums import GeodIntermediateFlag
 
 # WGS84 (NIMA TR8350.2): semi-major axis and flattening.
 A_KM = 6378.137
@@ -84,9 +85,12 @@ def geodesic_points(lat1: float, lon1: float, lat2: float, lon2: float,
     n = max(1, int(np.ceil(d / step_km)))
     if n == 1:
         return np.array([lat1, lat2], float), np.array([lon1, lon2], float)
-    pts = GEOD.npts(lon1, lat1, lon2, lat2, n - 1)
-    lons = np.array([lon1] + [p[0] for p in pts] + [lon2], float)
-    lats = np.array([lat1] + [p[1] for p in pts] + [lat2], float)
+    # the points of Geod.npts, as arrays rather than a list of tuples
+    mid = GEOD.inv_intermediate(lon1, lat1, lon2, lat2, npts=n - 1, initial_idx=1,
+                                terminus_idx=1, flags=GeodIntermediateFlag.AZIS_DISCARD,
+                                return_back_azimuth=False)
+    lons = np.concatenate([[lon1], np.asarray(mid.lons, float), [lon2]])
+    lats = np.concatenate([[lat1], np.asarray(mid.lats, float), [lat2]])
     lons = np.where(lons >= 180.0, lons - 360.0, lons)
     return lats, lons
 

@@ -12,14 +12,36 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from simulator.geo.ellipsoid import gaussian_radius_km, slerp, to_latlon, unit_vectors
-from simulator.geo.grid import NSUB, GridSpec
+from simulator.geo.ellipsoid import gaussian_radius_km, to_latlon, unit_vectors
+from simulator.geo.grid import NSUB, SUB_X, SUB_Y, GridSpec
 
 
 def _pack(inside: np.ndarray) -> np.ndarray:
     """(n, 64) bool -> (n,) uint64 with bit k = column k."""
     packed = np.packbits(inside, axis=1, bitorder="little")
     return np.ascontiguousarray(packed).view("<u8").ravel().astype(np.uint64)
+
+
+def _subpoint_vectors(spec: GridSpec, gid: np.ndarray) -> np.ndarray:
+    """(n, 64, 3) unit vectors of the cells' sub-points (as :meth:`GridSpec.subpoints`).
+
+    Sines and cosines of the sub-rows' latitudes come per row, those of the longitudes from
+    the cell's western edge and the sub-point's offset by the angle-addition formulas.
+    """
+    r, c = spec.rowcol(gid)
+    rows, inv = np.unique(r, return_inverse=True)
+    lat = np.radians(spec.row_lat_lo[rows][:, None] + SUB_Y[None, :] * spec.dlat)
+    cos_lat, sin_lat = np.cos(lat)[inv], np.sin(lat)[inv]
+    dlon = np.radians(360.0 / spec.ncols[rows])
+    off = SUB_X[None, :] * dlon[:, None]
+    cos_off, sin_off = np.cos(off)[inv], np.sin(off)[inv]
+    west = np.radians(-180.0) + c * dlon[inv]
+    cw, sw = np.cos(west)[:, None], np.sin(west)[:, None]
+    out = np.empty((len(gid), NSUB, 3))
+    out[:, :, 0] = cos_lat * (cw * cos_off - sw * sin_off)
+    out[:, :, 1] = cos_lat * (sw * cos_off + cw * sin_off)
+    out[:, :, 2] = sin_lat
+    return out
 
 
 def combine(gids: list[np.ndarray], bits: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -41,41 +63,68 @@ def footprint(
     swath_km: float,
     round_joins: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Global (gids, bits) imaged by a route of straight legs with the given swath."""
+    """Global (gids, bits) imaged by a route of straight legs with the given swath.
+
+    All legs at once: candidate (leg, cell) pairs around points every half cell along each
+    leg, pruned exactly by the cells' centre distance to the leg's great circle, then every
+    sub-point of the remaining pairs is tested.
+    """
     pts = np.asarray(waypoints, float).reshape(-1, 2)
     if len(pts) < 2 or swath_km <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     xyz = unit_vectors(pts[:, 0], pts[:, 1])
     half = swath_km / 2.0
-    out_g: list[np.ndarray] = []
-    out_b: list[np.ndarray] = []
-    for i in range(len(pts) - 1):
-        a, b = xyz[i], xyz[i + 1]
-        theta = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
-        mid = slerp(a, b, np.array([0.5]))[0]
-        radius = float(gaussian_radius_km(to_latlon(mid)[0]))
-        if theta * radius < 1e-6:
-            continue
-        n = np.cross(a, b)
-        n /= np.linalg.norm(n)
-        m = np.cross(n, a)
-        step = spec.resolution_km / 2.0
-        t = np.linspace(0.0, 1.0, max(2, int(np.ceil(theta * radius / step)) + 1))
-        la, lo = to_latlon(slerp(a, b, t))
-        cand = spec.neighbourhood(la, lo, half + spec.resolution_km)
-        slat, slon = spec.subpoints(cand)
-        p = unit_vectors(slat, slon)  # (c, 64, 3)
-        xt = radius * np.arcsin(np.clip(p @ n, -1.0, 1.0))
-        along = np.arctan2(p @ m, p @ a)
-        inside = (np.abs(xt) <= half) & (along >= 0.0) & (along <= theta)
-        if round_joins and i > 0:
-            ang = np.arccos(np.clip(p @ a, -1.0, 1.0))
-            inside |= ang * radius <= half
-        keep = inside.any(axis=1)
-        if keep.any():
-            out_g.append(cand[keep])
-            out_b.append(_pack(inside[keep]))
-    return combine(out_g, out_b)
+    a, b = xyz[:-1], xyz[1:]
+    # per leg, as a dot product of two 3-vectors: a repeated waypoint's rounds to 1 or not
+    # exactly as it always did (below 1 it makes a leg with a round join but no strip)
+    theta = np.arccos(np.clip([u @ v for u, v in zip(a, b, strict=True)], -1.0, 1.0))
+    mid = a + b  # the leg's midpoint direction (legs are far shorter than half the globe)
+    radius = gaussian_radius_km(to_latlon(mid)[0])
+    legs = np.flatnonzero(theta * radius >= 1e-6)
+    if not len(legs):
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    a, b, theta, radius = a[legs], b[legs], theta[legs], radius[legs]
+    n = np.cross(a, b)
+    norm = np.linalg.norm(n, axis=1, keepdims=True)
+    # a repeated waypoint whose dot product rounds below 1 has a length but no great circle:
+    # no strip, only its round join (as a leg with an undefined pole always had)
+    degenerate = norm[:, 0] == 0.0
+    n = np.where(degenerate[:, None], (0.0, 0.0, 1.0), n / np.where(norm > 0.0, norm, 1.0))
+    m = np.cross(n, a)
+    # points every <= half a cell along each leg, on its great circle
+    step = spec.resolution_km / 2.0
+    cnt = np.maximum(2, np.ceil(theta * radius / step).astype(np.int64) + 1)
+    leg_of = np.repeat(np.arange(len(legs)), cnt)
+    t = (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)) / (cnt - 1)[leg_of]
+    phi = t * theta[leg_of]
+    la, lo = to_latlon(np.cos(phi)[:, None] * a[leg_of] + np.sin(phi)[:, None] * m[leg_of])
+    k, cand = spec.neighbourhood_pairs(la, lo, half + spec.resolution_km, leg_of)
+    # Exact pruning: a sub-point's distance to the great circle differs from its cell
+    # centre's by at most the cell's radius, and a point within half a swath of the
+    # waypoint (the round join) is within half a swath of the great circle too.
+    clat, clon = spec.centres(cand)
+    off = np.abs(np.arcsin(np.clip(np.einsum("ij,ij->i", unit_vectors(clat, clon), n[k]),
+                                   -1.0, 1.0)))
+    keep = (off <= half / radius[k] * (1 + 1e-9) + spec.row_radius_rad[spec.rowcol(cand)[0]]) \
+        | degenerate[k]
+    k, cand = k[keep], cand[keep]
+    p = _subpoint_vectors(spec, cand)  # (c, 64, 3)
+    r = radius[k]
+    # inside the strip: |cross-track angle| <= half / r, along-track angle in [0, theta],
+    # tested on sines and cosines (no inverse trigonometry per sub-point)
+    y = np.einsum("ijk,ik->ij", p, m[k])
+    x = np.einsum("ijk,ik->ij", p, a[k])
+    inside = (np.abs(np.einsum("ijk,ik->ij", p, n[k])) <= np.sin(half / r)[:, None]) \
+        & (y >= 0.0) & (x * np.sin(theta[k])[:, None] - y * np.cos(theta[k])[:, None] >= 0.0) \
+        & ~degenerate[k][:, None]
+    if round_joins:
+        join = legs[k] > 0  # the aircraft keeps imaging through its turn
+        inside[join] |= np.einsum("ijk,ik->ij", p[join], a[k[join]]) \
+            >= np.cos(half / r[join])[:, None]
+    hit = inside.any(axis=1)
+    if not hit.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    return combine([cand[hit]], [_pack(inside[hit])])
 
 
 def footprint_area_km2(spec: GridSpec, gids: np.ndarray, bits: np.ndarray) -> float:

@@ -36,6 +36,7 @@ SUB_Y = (_K + 0.5) / NSUB  # fraction of the row height, one sub-point per sub-r
 SUB_X = ((_K * LATTICE_GENERATOR) % NSUB + 0.5) / NSUB  # fraction of the column width
 ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
 GRID_VERSION = 1
+MAX_INDEX_TABLE = 8_000_000  # global ids spanned by a grid's dense lookup table (int32)
 
 
 def popcount(words: np.ndarray) -> np.ndarray:
@@ -75,6 +76,25 @@ class GridSpec:
     @property
     def ncells(self) -> int:
         return int(self.row_offset[-1])
+
+    @cached_property
+    def row_radius_rad(self) -> np.ndarray:
+        """Per row: the angular distance from a cell's centre to its farthest point (a corner).
+
+        On a lat/lon quadrangle the distance from the centre grows with the longitude offset
+        and, at a fixed offset, is largest at a latitude edge, so a corner is farthest.
+        Padded for rounding: an upper bound for every sub-point of the row's cells.
+        """
+        lo = self.row_lat_lo
+        mid = lo + self.dlat / 2
+        half_dlon = 180.0 / self.ncols
+        centre = unit_vectors(mid, np.zeros(self.nrows))
+        far = np.zeros(self.nrows)
+        for edge in (lo, lo + self.dlat):
+            corner = unit_vectors(edge, half_dlon)
+            chord = np.linalg.norm(corner - centre, axis=-1)
+            far = np.maximum(far, 2 * np.arcsin(np.minimum(chord / 2, 1.0)))
+        return far * (1 + 1e-9) + 1e-12
 
     @cached_property
     def row_quad_area_km2(self) -> np.ndarray:
@@ -129,25 +149,36 @@ class GridSpec:
     def neighbourhood(self, lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
         """Unique global ids of cells that may lie within ``radius_km`` of the points."""
         lat = np.asarray(lat, float)
-        lon = np.asarray(lon, float)
+        return self.neighbourhood_pairs(lat, lon, radius_km, np.zeros(lat.shape, np.int64))[1]
+
+    def neighbourhood_pairs(self, lat: np.ndarray, lon: np.ndarray, radius_km: float,
+                            group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unique (group, global id) pairs of cells that may lie within ``radius_km`` of the
+        points of each group (``group``: a non-negative integer per point), sorted."""
+        lat = np.asarray(lat, float).ravel()
+        lon = np.asarray(lon, float).ravel()
+        group = np.asarray(group, np.int64).ravel()
         kr = int(np.ceil(radius_km / (self.dlat * 111.0))) + 1
         out = []
+        row0 = self.row_of(lat)
+        c_lon = (lon + 180.0) % 360.0
         for dr in range(-kr, kr + 1):
-            r = self.row_of(lat) + dr
+            r = row0 + dr
             ok = (r >= 0) & (r < self.nrows)
-            r, _la, lo = r[ok], lat[ok], lon[ok]
+            r, lo, g = r[ok], c_lon[ok], group[ok]
             n = self.ncols[r]
             width = 2 * np.pi * 6378.0 * np.cos(np.radians(self.row_lat_lo[r] + self.dlat / 2))
             cell_w = np.maximum(width / n, 1e-6)
             kc = np.minimum(np.ceil(radius_km / cell_w).astype(np.int64) + 1, n // 2 + 1)
-            c0 = np.floor(((lo + 180.0) % 360.0) / 360.0 * n).astype(np.int64)
+            c0 = np.floor(lo / 360.0 * n).astype(np.int64)
             kmax = int(kc.max()) if len(kc) else 0
-            for dc in range(-kmax, kmax + 1):
-                sel = np.abs(dc) <= kc
-                out.append(self.row_offset[r[sel]] + (c0[sel] + dc) % n[sel])
+            dc = np.arange(-kmax, kmax + 1)
+            i, j = np.nonzero(np.abs(dc)[None, :] <= kc[:, None])  # (points, column offsets)
+            out.append(g[i] * self.ncells + self.row_offset[r[i]] + (c0[i] + dc[j]) % n[i])
         if not out:
-            return np.zeros(0, np.int64)
-        return np.unique(np.concatenate(out))
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        key = np.unique(np.concatenate(out))
+        return key // self.ncells, key % self.ncells
 
 
 # ---------------------------------------------------------------- rasterising
@@ -292,9 +323,34 @@ class StateGrid:
         found = (pos < len(self.gid)) & (self.gid[pos_c] == gids)
         return np.flatnonzero(found), pos_c[found]
 
+    @cached_property
+    def _index_table(self) -> np.ndarray | None:
+        """Local index of every global id from the first to the last of the grid.
+
+        ``n_cells`` stands for "not in the grid", and so does one extra last entry (for ids
+        out of the span). A gather instead of a binary search per point; None where the
+        span is too wide.
+        """
+        if len(self.gid) == 0 or self.gid[-1] - self.gid[0] >= MAX_INDEX_TABLE:
+            return None
+        table = np.full(int(self.gid[-1] - self.gid[0]) + 2, len(self.gid), np.int32)
+        table[self.gid - self.gid[0]] = np.arange(len(self.gid), dtype=np.int32)
+        return table
+
+    def table_index(self, gids: np.ndarray) -> np.ndarray | None:
+        """Local index of global ids, ``n_cells`` where not in the grid (None: no table)."""
+        table = self._index_table
+        if table is None:
+            return None
+        off = gids - self.gid[0]
+        return table[np.where((off >= 0) & (off < len(table) - 1), off, len(table) - 1)]
+
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Local index of the cell under each point, -1 where the point is off the grid."""
         gids = self.spec.cell_of(lat, lon)
+        idx = self.table_index(gids)
+        if idx is not None:
+            return np.where(idx < len(self.gid), idx, -1).astype(np.int64)
         pos = np.searchsorted(self.gid, gids)
         pos_c = np.minimum(pos, max(len(self.gid) - 1, 0))
         if len(self.gid) == 0:

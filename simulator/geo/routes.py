@@ -14,10 +14,14 @@ The heuristic (documented so results can be explained):
    imaged (by earlier flights: ``imaged``), per km² of swath.
 2. Beam search. A state is an open route (waypoints so far). Each state is expanded by one
    straight leg for ``n_bearings`` bearings (rotated by a random offset per depth drawn from the
-   ``rng`` passed in) times a geometric series of leg lengths. A leg is sampled every 5 km on
-   three (or more, for wide swaths) lines across the swath; its value is the sum of the samples'
-   values, minus samples already inside this route's earlier legs. Legs breaking a rule are
-   dropped, and so are states that cannot fly straight back to an end airfield within budget.
+   ``rng`` passed in) times a geometric series of leg lengths. Along a bearing the longest leg
+   is a great circle and the shorter ones are its prefixes, so a bearing is sampled once. A leg
+   is sampled every 5 km on its centre line, checked against the rules there, and, up to the
+   longest prefix that passes, on three (or more, for wide swaths) lines across the swath; its
+   value is the sum of the samples' values, minus samples already inside this route's earlier
+   legs. Legs breaking a rule are dropped, and so are states that cannot fly straight back to
+   an end airfield within budget. All states' legs of a depth are evaluated in one batch, and
+   so are the returns of the children of a depth.
 3. States are ranked by the value of the route closed now plus the budget left times an
    achievable value per km (the mean value density within reach): spending budget only pays when
    it images at least average value. The best ``beam_width`` states survive (ties by index).
@@ -32,6 +36,7 @@ Deterministic for a given ``numpy.random.Generator`` state: no global random sta
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -57,6 +62,10 @@ GC_DEVIATION_KM = 0.5  # great circle vs WGS84 geodesic, legs up to ~2,500 km
 CHECK_STEP_KM = 1.0  # spacing of the exact re-check along geodesics
 MAX_DEPTH = 60  # legs per route at most
 PATIENCE = 3  # depths without a better closed route before the search stops
+# WGS84 geodesic km per radian of the great circle through the same (lat, lon) taken as
+# spherical: between the smallest and largest radius of curvature, a(1 - e^2) = 6335.4 km
+# and a / sqrt(1 - e^2) = 6399.6 km (the metric is bounded by them in every direction).
+GEODESIC_PER_RAD = (6335.0, 6400.0)
 BudgetBasis = Literal["route", "territory"]
 
 _RULES_CACHE: dict[tuple[Any, ...], RouteRules] = {}
@@ -124,6 +133,19 @@ def imaged_bits(grid: StateGrid, imaged: Any) -> np.ndarray:
     return np.where(arr.astype(bool), grid.land_bits, np.uint64(0))
 
 
+def _imaged_bits_at(grid: StateGrid, imaged: Any, cells: np.ndarray) -> np.ndarray:
+    """``imaged_bits(grid, imaged)[cells]``, without the other cells."""
+    if imaged is None:
+        return np.zeros(len(cells), np.uint64)
+    arr = np.asarray(getattr(imaged, "bits", imaged))
+    if arr.shape != (grid.n_cells,):
+        return imaged_bits(grid, imaged)[cells]  # raises the error
+    land = grid.land_bits[cells]
+    if arr.dtype == np.uint64:
+        return arr[cells] & land
+    return np.where(arr[cells].astype(bool), land, np.uint64(0))
+
+
 def value_density(grid: StateGrid, imaged: Any, priority: np.ndarray | None) -> np.ndarray:
     """Value per km² of swath over each cell: priority x unimaged land share."""
     free = grid.land_bits & ~imaged_bits(grid, imaged)
@@ -137,85 +159,141 @@ def value_density(grid: StateGrid, imaged: Any, priority: np.ndarray | None) -> 
 
 
 # ------------------------------------------------------------ leg geometry
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """u x v for 3-vectors or (n, 3) arrays (np.cross has a large fixed cost)."""
+    u0, u1, u2 = u[..., 0], u[..., 1], u[..., 2]
+    v0, v1, v2 = v[..., 0], v[..., 1], v[..., 2]
+    return np.stack([u1 * v2 - u2 * v1, u2 * v0 - u0 * v2, u0 * v1 - u1 * v0], axis=-1)
+
+
 @dataclass(frozen=True)
 class _Leg:
+    """One straight leg: start, pole of its great circle, n x a, angular length."""
+
     a: np.ndarray
-    b: np.ndarray
-    n: np.ndarray  # pole of the great circle
-    m: np.ndarray  # n x a
+    n: np.ndarray
+    m: np.ndarray
     theta: float
-    length_km: float
 
 
-def _leg(a: np.ndarray, b: np.ndarray) -> _Leg:
-    theta = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
-    n = np.cross(a, b)
-    norm = np.linalg.norm(n)
-    n = n / norm if norm > 1e-15 else np.array([0.0, 0.0, 1.0])
-    return _Leg(a, b, n, np.cross(n, a), theta, theta * EARTH_MEAN_KM)
+@dataclass(frozen=True)
+class _Legs:
+    """The straight legs of an open route (shared with its parent's, not copied)."""
+
+    legs: tuple[_Leg, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.legs)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> _Legs:
+        """These legs and one more, a -> b (scalar arithmetic: one leg at a time)."""
+        ax, ay, az = (float(v) for v in a)
+        bx, by, bz = (float(v) for v in b)
+        theta = math.acos(min(1.0, max(-1.0, ax * bx + ay * by + az * bz)))
+        nx, ny, nz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+        nx, ny, nz = (nx / norm, ny / norm, nz / norm) if norm > 1e-15 else (0.0, 0.0, 1.0)
+        m = np.array([ny * az - nz * ay, nz * ax - nx * az, nx * ay - ny * ax])
+        leg = _Leg(np.array([ax, ay, az]), np.array([nx, ny, nz]), m, theta)
+        return _Legs((*self.legs, leg))
 
 
-def _inside_legs(p: np.ndarray, legs: Sequence[_Leg], half_km: float) -> np.ndarray:
-    """Points already inside the swath of earlier legs."""
+_NO_LEGS = _Legs()
+
+
+def _inside_legs(p: np.ndarray, legs: _Legs, half_km: float) -> np.ndarray:
+    """Points already inside the swath of earlier legs.
+
+    Per leg, the cross-track test runs on every point, the along-track angle only on the
+    points within half a swath of the leg's great circle. (One matrix-vector product per
+    leg: a matrix product over all legs would be multithreaded by BLAS and slower.)
+    """
     out = np.zeros(len(p), bool)
-    for lg in legs:
-        xt = np.abs(p @ lg.n) * EARTH_MEAN_KM
-        along = np.arctan2(p @ lg.m, p @ lg.a)
-        out |= (xt <= half_km) & (along >= 0) & (along <= lg.theta)
+    limit = half_km / EARTH_MEAN_KM
+    for leg in legs.legs:
+        near = np.flatnonzero(np.abs(p @ leg.n) <= limit)
+        if len(near):
+            q = p[near]
+            along = np.arctan2(q @ leg.m, q @ leg.a)
+            out[near[(along >= 0) & (along <= leg.theta)]] = True
     return out
 
 
 @dataclass
 class _Batch:
-    """Samples of many candidate legs."""
+    """Centre-line samples of many candidate legs; value samples are made on demand."""
 
-    leg_of: np.ndarray  # leg index per value sample
-    value_xyz: np.ndarray
-    weight: np.ndarray  # km² per sample
-    centre_leg_of: np.ndarray
-    centre_xyz: np.ndarray
-    centre_km: np.ndarray  # km per centre sample
+    leg_of: np.ndarray  # leg index per centre sample
+    xyz: np.ndarray  # (n, 3) centre samples, leg by leg along the track
+    km: np.ndarray  # km (sphere) per centre sample
+    start: np.ndarray  # index of each leg's first centre sample
+    pole: np.ndarray  # (legs, 3) unit pole of each leg's great circle
+
+    def across(self, sel: np.ndarray, swath_km: float,
+               n_lines: int) -> tuple[np.ndarray, np.ndarray]:
+        """Value samples on ``n_lines`` lines across the swath at centre samples ``sel``.
+
+        Returns their unit vectors, line by line, and the centre sample of each.
+        """
+        offsets = (np.arange(n_lines) + 0.5) / n_lines * swath_km - swath_km / 2
+        c, pole = self.xyz[sel], self.pole[self.leg_of[sel]]
+        ns = len(sel)
+        vals = np.empty((n_lines * ns, 3))
+        for k, off in enumerate(offsets / EARTH_MEAN_KM):  # rotate towards the pole
+            line = vals[k * ns:(k + 1) * ns]
+            np.multiply(c, np.cos(off), out=line)
+            line += np.sin(off) * pole
+        return vals, np.tile(sel, n_lines)
 
 
-def _sample_legs(a: np.ndarray, b: np.ndarray, swath_km: float, n_lines: int) -> _Batch:
-    """Samples every ~5 km along legs a[i] -> b[i], on n_lines lines across the swath."""
-    cosang = np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0)
-    theta = np.arccos(cosang)
+def _sample_legs(a: np.ndarray, b: np.ndarray) -> _Batch:
+    """Centre samples every ~5 km along legs a[i] -> b[i] (midpoints of equal stretches).
+
+    A sample at angle phi from a is cos(phi) a + sin(phi) u, u the unit tangent towards b.
+    """
+    theta = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
     length = theta * EARTH_MEAN_KM
     cnt = np.maximum(1, np.ceil(length / SAMPLE_KM).astype(np.int64))
     leg_of = np.repeat(np.arange(len(a)), cnt)
-    i = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    t = (i + 0.5) / cnt[leg_of]
-    th = theta[leg_of]
-    s = np.sin(th)
-    safe = s > 1e-12
-    w1 = np.where(safe, np.sin((1 - t) * th) / np.where(safe, s, 1), 1 - t)
-    w2 = np.where(safe, np.sin(t * th) / np.where(safe, s, 1), t)
-    c = w1[:, None] * a[leg_of] + w2[:, None] * b[leg_of]
-    c /= np.linalg.norm(c, axis=1, keepdims=True)
-    pole = np.cross(a, b)
-    pn = np.linalg.norm(pole, axis=1, keepdims=True)
-    pole = np.where(pn > 1e-15, pole / np.where(pn > 1e-15, pn, 1), 0.0)
-    step_km = length / cnt
-    offsets = (np.arange(n_lines) + 0.5) / n_lines * swath_km - swath_km / 2
-    vals, legs, wts = [], [], []
-    for o in offsets:
-        ang = o / EARTH_MEAN_KM
-        vals.append(np.cos(ang) * c + np.sin(ang) * pole[leg_of])
-        legs.append(leg_of)
-        wts.append(step_km[leg_of] * swath_km / n_lines)
-    return _Batch(np.concatenate(legs), np.concatenate(vals), np.concatenate(wts),
-                  leg_of, c, step_km[leg_of])
+    start = np.cumsum(cnt) - cnt
+    phi = (np.arange(cnt.sum()) - start[leg_of] + 0.5) * (theta / cnt)[leg_of]
+    pole = _cross(a, b)
+    norm = np.sqrt(np.einsum("ij,ij->i", pole, pole))[:, None]
+    pole = np.where(norm > 1e-15, pole / np.where(norm > 1e-15, norm, 1.0), 0.0)
+    tangent = _cross(pole, a)
+    cos_phi, sin_phi = np.cos(phi), np.sin(phi)
+    c = np.empty((len(phi), 3))
+    for k in range(3):  # per coordinate: long contiguous loops
+        c[:, k] = cos_phi * a[leg_of, k] + sin_phi * tangent[leg_of, k]
+    return _Batch(leg_of, c, (length / cnt)[leg_of], start, pole)
 
 
 @dataclass
 class _State:
     points: list[tuple[float, float]]
-    xyz: list[np.ndarray]
-    legs: list[_Leg]
+    xyz: np.ndarray  # unit vector of the last point
+    legs: _Legs
     used_km: float  # charged length (route or territory basis)
     value: float
     caps_km: np.ndarray
+
+
+_REACH_CACHE: dict[tuple[Any, ...], tuple[np.ndarray, float]] = {}
+
+
+def _reach(grid: StateGrid, start: tuple[float, float], budget: float) -> tuple[np.ndarray, float]:
+    """(Cached) cells within half the budget of the start, and the diameter of that territory
+    (a third of the budget if none): they depend on neither ``imaged`` nor ``priority``."""
+    key = (id(grid), grid.codes, grid.n_cells, start, budget)
+    if key not in _REACH_CACHE:
+        if len(_REACH_CACHE) >= 32:
+            _REACH_CACHE.pop(next(iter(_REACH_CACHE)))
+        cos_d = grid.xyz @ unit_vectors(np.array(start[0]), np.array(start[1]))
+        reach = np.flatnonzero(cos_d >= np.cos(min(budget / 2 / EARTH_MEAN_KM, np.pi)))
+        span = float(2 * np.arccos(np.clip(cos_d[reach].min(), -1, 1)) * EARTH_MEAN_KM) \
+            if len(reach) else budget / 3
+        _REACH_CACHE[key] = (reach.astype(np.int32), span)
+    return _REACH_CACHE[key]
 
 
 class _Planner:
@@ -242,89 +320,209 @@ class _Planner:
         self.check_margin = (SAMPLE_KM / 2 + VERTEX_SPACING_KM / 2 + GC_DEVIATION_KM) * margin
         self.cap_limits = np.array(
             [r.max_km * (1 - 0.01 * margin) - SAMPLE_KM * margin for r in rules.caps], float)
-        span = self._extent_km()
+        reach, span = _reach(grid, start, self.budget)
         lo = max(3 * grid.resolution_km, self.budget / 40, 20.0)
         hi = max(lo * 1.5, min(self.budget / 3, span))
         self.lengths = np.geomspace(lo, hi, 5)
-        self.rho = 0.8 * self._mean_density_in_reach()
+        self.rho = 0.8 * self._mean_density_in_reach(reach)
+        self._density_ext = np.append(density, 0.0)  # index n_cells: off the grid
 
-    def _dist_to_cells(self) -> np.ndarray:
-        p = unit_vectors(np.array(self.start[0]), np.array(self.start[1]))
-        return np.arccos(np.clip(self.grid.xyz @ p, -1, 1)) * EARTH_MEAN_KM
-
-    def _extent_km(self) -> float:
-        """A rough diameter of the territory reachable from the start."""
-        d = self._dist_to_cells()
-        reach = d <= self.budget / 2
-        return float(2 * d[reach].max()) if reach.any() else self.budget / 3
-
-    def _mean_density_in_reach(self) -> float:
-        d = self._dist_to_cells()
-        reach = d <= self.budget / 2
-        if not reach.any():
+    def _mean_density_in_reach(self, reach: np.ndarray) -> float:
+        """Mean value per km flown over the cells within half the budget of the start."""
+        if not len(reach):
             return 0.0
         q = self.grid.quad_area_km2[reach]
         return float(np.sum(self.density[reach] * q) / np.sum(q)) * self.swath
 
     # ------------------------------------------------------------ evaluation
-    def _evaluate(self, a: np.ndarray, b: np.ndarray, prior: list[_Leg],
-                  extra: list[list[_Leg]] | None = None) -> tuple[np.ndarray, ...]:
-        """(value, charged km, feasible, cap km (legs x caps)) for legs a[i] -> b[i]."""
-        batch = _sample_legs(a, b, self.swath, self.n_lines)
+    def _density_at(self, xyz: np.ndarray) -> np.ndarray:
+        """Value density under each unit vector (0 off the grid): StateGrid.lookup, fused."""
+        spec = self.grid.spec
+        lat = np.degrees(np.arcsin(np.clip(xyz[:, 2], -1.0, 1.0)))
+        row = np.clip(np.floor((lat + 90.0) / spec.dlat).astype(np.int64), 0, spec.nrows - 1)
+        n = spec.ncols[row]
+        lon = np.degrees(np.arctan2(xyz[:, 1], xyz[:, 0]))
+        col = np.floor(((lon + 180.0) % 360.0) / 360.0 * n).astype(np.int64)
+        gid = spec.row_offset[row] + np.minimum(col, n - 1)
+        idx = self.grid.table_index(gid)
+        if idx is None:
+            where, idx = self.grid.local_index(gid)
+            out = np.zeros(len(xyz))
+            out[where] = self.density[idx]
+            return out
+        return self._density_ext[idx]
+
+    def _evaluate(self, a: np.ndarray, b: np.ndarray, group: np.ndarray,
+                  priors: Sequence[_Legs], length: np.ndarray,
+                  cuts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """Value, charged km, feasible and cap km of legs a[i] -> b[i] and their prefixes.
+
+        Leg i extends the open route ``priors[group[i]]`` (legs sorted by group): samples
+        inside that route's swath add nothing. ``cuts[i, k]`` in (0, 1] is where prefix k of
+        leg i ends, as a share of the leg's angle (default: the whole leg only); ``length``
+        has the WGS84 geodesic length of every prefix. Returns (legs x prefixes) arrays of
+        value, charged km and feasibility, and (legs x prefixes x caps) km in capped regions.
+        A prefix is checked on every centre sample whose 5 km stretch it touches.
+        """
         nleg = len(a)
-        # value of the samples not already imaged by this route (prior legs, or per-leg extra)
-        idx = self.grid.lookup(*to_latlon(batch.value_xyz))
-        dens = np.where(idx >= 0, self.density[np.maximum(idx, 0)], 0.0)
-        seen = _inside_legs(batch.value_xyz, prior, self.half)
-        if extra is not None:
-            for j, legs in enumerate(extra):
-                sel = batch.leg_of == j
-                if legs and sel.any():
-                    seen[sel] |= _inside_legs(batch.value_xyz[sel], legs, self.half)
-        contrib = np.where(seen, 0.0, dens * batch.weight)
-        value = np.bincount(batch.leg_of, contrib, minlength=nleg)
+        cuts = np.ones((nleg, 1)) if cuts is None else cuts
+        batch = _sample_legs(a, b)
+        nc = len(batch.xyz)
+        # prefix k of leg i covers its first n[i, k] centre samples, the last one partly
+        cnt = np.diff(np.append(batch.start, nc))[:, None]
+        n = np.clip(np.ceil(cuts * cnt - 1e-9), 1, cnt).astype(np.int64)
+        part = np.clip(cuts * cnt - (n - 1), 0.0, 1.0)
+        first = batch.start[:, None]
+        last = first + n  # one past the prefix's last sample
+
+        def prefix_sum(x: np.ndarray) -> np.ndarray:
+            cs = np.concatenate([[0.0], np.cumsum(x)])
+            return cs[last] - cs[first]
+
         # rules on the centre line
-        bad = self.rules.clearance_deficit(batch.centre_xyz, self.check_margin)
-        feasible = np.bincount(batch.centre_leg_of, bad, minlength=nleg) == 0
-        # WGS84 geodesic lengths; samples' km rescaled to them
-        la1, lo1 = to_latlon(a)
-        la2, lo2 = to_latlon(b)
-        length = geodesic_km(la1, lo1, la2, lo2)
-        sphere = np.bincount(batch.centre_leg_of, batch.centre_km, minlength=nleg)
-        scale = np.where(sphere > 0, length / np.where(sphere > 0, sphere, 1), 1.0)
-        step = batch.centre_km * scale[batch.centre_leg_of]
+        bad = self.rules.clearance_deficit(batch.xyz, self.check_margin, batch.start,
+                                           batch.km[batch.start])
+        feasible = prefix_sum(bad.astype(float)) == 0
+        # value, only where a feasible prefix flies: the samples not already imaged by
+        # this route's earlier legs
+        upto = np.where(feasible, n, 0).max(axis=1)
+        sel = np.flatnonzero(np.arange(nc) - batch.start[batch.leg_of] < upto[batch.leg_of])
+        vals, centre = batch.across(sel, self.swath, self.n_lines)
+        contrib = self._density_at(vals) * (batch.km[centre] * (self.swath / self.n_lines))
+        live = np.flatnonzero(contrib > 0)  # only these can lose value to earlier legs
+        if len(live) and any(len(legs) for legs in priors):
+            g_live = group[batch.leg_of[centre[live]]]
+            by_group = np.argsort(g_live, kind="stable")
+            live, g_live = live[by_group], g_live[by_group]
+            cut = np.searchsorted(g_live, np.arange(len(priors) + 1))
+            for g, legs in enumerate(priors):
+                sub = live[cut[g]:cut[g + 1]]
+                if len(legs) and len(sub):
+                    contrib[sub[_inside_legs(vals[sub], legs, self.half)]] = 0.0
+        per_sample = np.bincount(centre, contrib, minlength=nc)
+        value = prefix_sum(per_sample) - (1.0 - part) * per_sample[last - 1]
+        caps = np.zeros((*cuts.shape, len(self.rules.caps)))
+        if self.basis == "route" and not self.rules.caps:
+            return value, length, feasible, caps
+        # whole samples, rescaled from the sphere to WGS84 geodesic km: conservative
+        scale = length / np.maximum(cuts * (batch.km[first] * cnt), 1e-9)
+        lat, lon = to_latlon(batch.xyz)
         if self.basis == "territory":
-            lat, lon = to_latlon(batch.centre_xyz)
             over = self.grid.lookup(lat, lon) >= 0
-            charged = np.bincount(batch.centre_leg_of, step * over, minlength=nleg)
+            charged = prefix_sum(batch.km * over) * scale
         else:
             charged = length
-        caps = np.zeros((nleg, len(self.rules.caps)))
-        if self.rules.caps:
-            lat, lon = to_latlon(batch.centre_xyz)
-            for k, inside in enumerate(self.rules.cap_masks(lat, lon)):
-                caps[:, k] = np.bincount(batch.centre_leg_of, step * inside, minlength=nleg)
+        for k, inside in enumerate(self.rules.cap_masks(lat, lon)):
+            caps[:, :, k] = prefix_sum(batch.km * inside) * scale
         return value, charged, feasible, caps
 
-    def _close(self, state: _State) -> tuple[float, int, float, np.ndarray] | None:
-        """Best direct return to an end airfield: (value, end index, charged km, caps)."""
-        p = state.xyz[-1]
-        a = np.repeat(p[None, :], len(self.ends), axis=0)
-        value, charged, feasible, caps = self._evaluate(a, self.ends_xyz, state.legs)
-        ok = feasible & (state.used_km + charged <= self.budget)
+    def _ok(self, used: np.ndarray, caps_used: np.ndarray, charged: np.ndarray,
+            caps: np.ndarray) -> np.ndarray:
+        """Within the budget (Art. II para 11) and every capped region's limit."""
+        ok = used + charged <= self.budget
         if len(self.cap_limits):
-            ok &= np.all(state.caps_km[None, :] + caps <= self.cap_limits[None, :], axis=1)
-        # a zero-length return (already at an end) is always fine
-        if not ok.any():
-            return None
-        order = np.lexsort((np.arange(len(ok)), -value))
-        j = int(next(k for k in order if ok[k]))
-        return float(value[j]), j, float(charged[j]), caps[j]
+            ok &= np.all(caps_used + caps <= self.cap_limits, axis=-1)
+        return ok
+
+    def _close(self, states: Sequence[_State]) -> list[tuple[float, int, float] | None]:
+        """Per state, the best direct return to an end airfield: (value, end, charged km).
+
+        None where no end can be reached within the rules. One batch for all states.
+        """
+        ne = len(self.ends)
+        a = np.repeat(np.array([st.xyz for st in states]), ne, axis=0)
+        b = np.tile(self.ends_xyz, (len(states), 1))
+        lat1 = np.repeat([st.points[-1][0] for st in states], ne)
+        lon1 = np.repeat([st.points[-1][1] for st in states], ne)
+        length = geodesic_km(lat1, lon1, np.tile([e[0] for e in self.ends], len(states)),
+                             np.tile([e[1] for e in self.ends], len(states)))[:, None]
+        group = np.repeat(np.arange(len(states)), ne)
+        value, charged, feasible, caps = self._evaluate(
+            a, b, group, [st.legs for st in states], length)
+        used = np.repeat([st.used_km for st in states], ne)[:, None]
+        caps_used = np.repeat(np.array([st.caps_km for st in states]), ne, axis=0)[:, None]
+        ok = (feasible & self._ok(used, caps_used, charged, caps))[:, 0]
+        value, charged = value[:, 0], charged[:, 0]
+        out: list[tuple[float, int, float] | None] = []
+        for s in range(len(states)):
+            sl = slice(s * ne, (s + 1) * ne)
+            v, o = value[sl], ok[sl]
+            if not o.any():
+                out.append(None)
+                continue
+            order = np.lexsort((np.arange(ne), -v))
+            j = int(next(k for k in order if o[k]))
+            out.append((float(v[j]), j, float(charged[sl][j])))
+        return out
 
     # ------------------------------------------------------------------ search
+    def _expand(self, beam: list[_State], az: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """Every rule-abiding one-leg extension of the beam's states, in (state, leg) order.
+
+        Along each bearing the leg of the greatest length is a great circle; the shorter legs
+        are its prefixes (sampled once). Returns (score, state index, value, charged km, caps,
+        lat, lon, xyz) arrays of the extensions, or None.
+        """
+        nb, nl = len(az), len(self.lengths)
+        si = np.repeat(np.arange(len(beam)), nb)  # one row per (state, bearing)
+        lat1 = np.array([st.points[-1][0] for st in beam])[si]
+        lon1 = np.array([st.points[-1][1] for st in beam])[si]
+        a = np.array([st.xyz for st in beam])[si]
+        used = np.array([st.used_km for st in beam])[si]
+        top_lat, top_lon = geodesic_forward(lat1, lon1, np.tile(az, len(beam)),
+                                            np.full(len(si), self.lengths[-1]))
+        top = unit_vectors(top_lat, top_lon)
+        # points at the shorter lengths on the great circle a -> top
+        share = self.lengths / self.lengths[-1]
+        theta = np.arccos(np.clip(np.einsum("ij,ij->i", a, top), -1.0, 1.0))
+        pole = _cross(a, top)
+        pole /= np.maximum(np.linalg.norm(pole, axis=1, keepdims=True), 1e-300)
+        tangent = _cross(pole, a)
+        ang = theta[:, None] * share[None, :]
+        q = np.cos(ang)[:, :, None] * a[:, None, :] + np.sin(ang)[:, :, None] * tangent[:, None]
+        q[:, -1] = top
+        q_lat, q_lon = to_latlon(q)
+        q_lat[:, -1], q_lon[:, -1] = top_lat, top_lon
+        length = geodesic_km(lat1[:, None], lon1[:, None], q_lat, q_lon)
+        if self.basis == "route":
+            # room for the way back: exact geodesics only where the bounds do not decide
+            left = self.budget - used[:, None] - length
+            sigma = np.arccos(np.clip(q @ self.ends_xyz.T, -1.0, 1.0)).min(axis=-1)
+            keep = sigma * GEODESIC_PER_RAD[1] + 1e-3 <= left
+            open_ = ~keep & (sigma * GEODESIC_PER_RAD[0] - 1e-3 <= left)
+            if open_.any():
+                back = np.min([geodesic_km(q_lat[open_], q_lon[open_], e[0], e[1])
+                               for e in self.ends], axis=0)
+                keep[open_] = back <= left[open_]
+        else:
+            keep = np.repeat((used <= self.budget)[:, None], nl, axis=1)
+        rows = np.flatnonzero(keep.any(axis=1))
+        if not len(rows):
+            return None
+        # each bearing flies as far as its longest kept length; shorter ones are prefixes
+        kmax = nl - 1 - np.argmax(keep[rows, ::-1], axis=1)
+        cuts = share[None, :] / share[kmax][:, None]
+        valid = keep[rows] & (cuts <= 1.0)
+        cuts = np.minimum(cuts, 1.0)
+        si, used, length = si[rows], used[rows], length[rows]
+        value, charged, feasible, caps = self._evaluate(
+            a[rows], q[rows, kmax], si, [st.legs for st in beam], length, cuts)
+        caps_used = np.array([st.caps_km for st in beam])[si][:, None]
+        ok = valid & feasible & self._ok(used[:, None], caps_used, charged, caps)
+        if not ok.any():
+            return None
+        r, k = np.nonzero(ok)  # (state, bearing, length) order
+        si = si[r]
+        value, charged, caps = value[r, k], charged[r, k], caps[r, k]
+        # optimistic: the way back is assumed to image as well as the average
+        st_value = np.array([st.value for st in beam])[si]
+        score = st_value + value + (self.budget - used[r] - charged) * self.rho
+        rr = rows[r]
+        return score, si, value, charged, caps, q_lat[rr, k], q_lon[rr, k], q[rr, k]
+
     def run(self) -> list[tuple[float, float]]:
         root_xyz = unit_vectors(np.array([self.start[0]]), np.array([self.start[1]]))[0]
-        root = _State([self.start], [root_xyz], [], 0.0, 0.0, np.zeros(len(self.rules.caps)))
+        root = _State([self.start], root_xyz, _NO_LEGS, 0.0, 0.0, np.zeros(len(self.rules.caps)))
         best_value, best_route = 0.0, [self.start, self.start]
         beam = [root]
         stale = 0
@@ -334,62 +532,48 @@ class _Planner:
             stale += 1
             offset = float(self.rng.uniform(0.0, 360.0 / self.n_bearings))
             az = offset + np.arange(self.n_bearings) * 360.0 / self.n_bearings
-            cand: list[tuple[float, int, int, float, float, np.ndarray, tuple[float, float]]] = []
-            for si, st in enumerate(beam):
-                azz, ll = np.meshgrid(az, self.lengths, indexing="ij")
-                azz, ll = azz.ravel(), ll.ravel()
-                lat2, lon2 = geodesic_forward(
-                    np.full(len(azz), st.points[-1][0]), np.full(len(azz), st.points[-1][1]),
-                    azz, ll)
-                back = np.min(
-                    [geodesic_km(lat2, lon2, e[0], e[1]) for e in self.ends], axis=0)
-                keep = st.used_km + ll + (back if self.basis == "route" else 0.0) \
-                    <= self.budget
-                if self.basis == "territory":
-                    keep = st.used_km <= self.budget
-                if not keep.any():
-                    continue
-                lat2, lon2, ll, back = lat2[keep], lon2[keep], ll[keep], back[keep]
-                b = unit_vectors(lat2, lon2)
-                a = np.repeat(st.xyz[-1][None, :], len(b), axis=0)
-                value, charged, feasible, caps = self._evaluate(a, b, st.legs)
-                ok = feasible & (st.used_km + charged <= self.budget)
-                if len(self.cap_limits):
-                    ok &= np.all(st.caps_km[None, :] + caps <= self.cap_limits[None, :], axis=1)
-                for j in np.flatnonzero(ok):
-                    # optimistic: the way back is assumed to image as well as the average
-                    score = st.value + value[j] + (
-                        self.budget - st.used_km - charged[j]) * self.rho
-                    cand.append((score, si, int(j), float(value[j]), float(charged[j]),
-                                 caps[j], (float(lat2[j]), float(lon2[j]))))
-            if not cand:
+            cand = self._expand(beam, az)
+            if cand is None:
                 break
-            order = sorted(range(len(cand)), key=lambda i: (-cand[i][0], i))
+            score, c_si, c_value, c_charged, c_caps, c_lat, c_lon, c_xyz = cand
+            order = np.argsort(-score, kind="stable")
+            cells = self.grid.spec.cell_of(c_lat, c_lon)
             children: list[tuple[float, int, _State]] = []
             seen_cells: set[int] = set()
-            for i in order:
-                if len(children) >= 3 * self.beam_width or len(seen_cells) >= 6 * self.beam_width:
+            pos = 0
+            # Walk the candidates best first, one child per cell, until 3 x beam_width
+            # children or 6 x beam_width cells; their returns are evaluated in batches.
+            while pos < len(order):
+                want = min(3 * self.beam_width - len(children),
+                           6 * self.beam_width - len(seen_cells))
+                if want <= 0:
                     break
-                _, si, _, v, ch, cp, q = cand[i]
-                cell = int(self.grid.spec.cell_of(np.array([q[0]]), np.array([q[1]]))[0])
-                if cell in seen_cells:
-                    continue
-                seen_cells.add(cell)
-                parent = beam[si]
-                qx = unit_vectors(np.array([q[0]]), np.array([q[1]]))[0]
-                child = _State([*parent.points, q], [*parent.xyz, qx],
-                               [*parent.legs, _leg(parent.xyz[-1], qx)],
-                               parent.used_km + ch, parent.value + v, parent.caps_km + cp)
-                closed = self._close(child)
-                if closed is None:
-                    continue
-                cv, ei, cch, _ = closed
-                total = child.value + cv
-                if total > best_value * (1 + 1e-4) + 1e-9:
-                    best_value, best_route = total, [*child.points, self.ends[ei]]
-                    stale = 0
-                score = total + (self.budget - child.used_km - cch) * self.rho
-                children.append((score, len(children), child))
+                picked: list[int] = []
+                while pos < len(order) and len(picked) < want:
+                    i = int(order[pos])
+                    pos += 1
+                    if int(cells[i]) not in seen_cells:
+                        seen_cells.add(int(cells[i]))
+                        picked.append(i)
+                if not picked:
+                    break
+                batch: list[_State] = []
+                for i in picked:
+                    parent = beam[int(c_si[i])]
+                    batch.append(_State(
+                        [*parent.points, (float(c_lat[i]), float(c_lon[i]))], c_xyz[i],
+                        parent.legs.add(parent.xyz, c_xyz[i]), parent.used_km + float(c_charged[i]),
+                        parent.value + float(c_value[i]), parent.caps_km + c_caps[i]))
+                for child, closed in zip(batch, self._close(batch), strict=True):
+                    if closed is None:
+                        continue
+                    cv, ei, cch = closed
+                    total = child.value + cv
+                    if total > best_value * (1 + 1e-4) + 1e-9:
+                        best_value, best_route = total, [*child.points, self.ends[ei]]
+                        stale = 0
+                    score_c = total + (self.budget - child.used_km - cch) * self.rho
+                    children.append((score_c, len(children), child))
             if not children:
                 break
             children.sort(key=lambda c: (-c[0], c[1]))
@@ -416,14 +600,15 @@ def check_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]],
     lat = np.concatenate(lats)
     lon = np.concatenate(lons)
     seg = geodesic_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    mlat, mlon = to_latlon(unit_vectors(lat[:-1], lon[:-1]) + unit_vectors(lat[1:], lon[1:]))
+    xyz = unit_vectors(lat, lon)
+    mlat, mlon = to_latlon(xyz[:-1] + xyz[1:])  # segment midpoints
     territory = grid.territories.union(grid.codes)
     over = shapely.contains_xy(territory, mlon, mlat)
     length = float(seg.sum())
     over_km = float(seg[over].sum())
     region_km = {r.name: float(seg[m].sum())
                  for r, m in zip(rules.caps, rules.cap_masks(mlat, mlon), strict=True)}
-    clear = rules.min_clearances(unit_vectors(lat, lon))
+    clear = rules.min_clearances(xyz)
     viol = []
     charged = length if basis == "route" else over_km
     if charged > max_distance_km + 1e-6:
@@ -462,7 +647,7 @@ def evaluate_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]], sw
         sar[np.searchsorted(allc, c_sar)] = s_bits
         merged |= sar
         cells, bits = allc, merged
-    before = imaged_bits(grid, imaged)[cells]
+    before = _imaged_bits_at(grid, imaged, cells)
     new = bits & ~before
     area = grid.quad_area_km2[cells] / NSUB
     new_area = area * popcount(new)

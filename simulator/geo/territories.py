@@ -185,6 +185,9 @@ class Territories:
             if part.bbox is not None:
                 g = shapely.intersection(g, box(*part.bbox))
             geoms.append(g)
+        if len(geoms) == 1 and geoms[0].geom_type in ("Polygon", "MultiPolygon") \
+                and geoms[0].is_valid:
+            return geoms[0]  # a valid polygon set is its own union (disjoint interiors)
         return shapely.union_all(geoms)
 
     def union(self, codes: tuple[str, ...]) -> BaseGeometry:
@@ -193,7 +196,9 @@ class Territories:
 
     @cache  # noqa: B019 - one Territories per resolution lives for the process
     def _union(self, codes: tuple[str, ...]) -> BaseGeometry:
-        geom = shapely.union_all([self.territory(c) for c in codes])
+        # one territory is already a union (of its parts): uniting it again changes nothing
+        geom = self.territory(codes[0]) if len(codes) == 1 else \
+            shapely.union_all([self.territory(c) for c in codes])
         shapely.prepare(geom)
         return geom
 
