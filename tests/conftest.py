@@ -11,3 +11,13 @@ from simulator.treaty import Registry, load_registry
 def registry() -> Registry:
     """The registry built from the bundled treaty data."""
     return load_registry()
+
+
+@pytest.fixture(scope="module")
+def isolated_geo_cache(tmp_path_factory):
+    """Point the geography's mask cache at a fresh folder for one test module, so masks are
+    built (and the cache code exercised) from cold."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OPENSKIES_CACHE_DIR", str(tmp_path_factory.mktemp("geo-cache")))
+    yield
+    mp.undo()

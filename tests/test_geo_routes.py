@@ -33,12 +33,8 @@ CASES = [  # state, airfield, maximum flight distance
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OPENSKIES_CACHE_DIR", str(tmp_path_factory.mktemp("geo-cache")))
-    yield
-    mp.undo()
+# Masks are built cold into a fresh cache folder for each module (see conftest.py).
+pytestmark = pytest.mark.usefixtures("isolated_geo_cache")
 
 
 @pytest.fixture(scope="module")
