@@ -9,12 +9,13 @@ folder that looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,14 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
-def write_folder(result: Result, target: Path, force: bool) -> Path:
-    """Write everything into a temporary sibling and rename it to ``target``."""
+@contextlib.contextmanager
+def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling of ``target`` to fill; rename it into place on success.
+
+    An existing non-empty ``target`` is refused unless ``force``, and even then only if it
+    carries the marker of a folder openskies wrote. On any failure the temporary folder is
+    removed and ``target`` is left as it was.
+    """
     target = target.resolve()
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: exists and is not a folder")
@@ -129,26 +136,11 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
     except OSError as err:
         raise OutputError(f"{parent}: cannot write here: {err.strerror or err}") from None
     try:
-        (tmp / "scenario.toml").write_text(result.scenario_toml, encoding="utf-8")
-        _csv(result.quotas, tmp / "quotas.csv")
-        _csv(result.missions, tmp / "missions.csv")
-        _csv(result.coverage, tmp / "coverage.csv")
-        _csv(result.access, tmp / "access.csv")
-        _csv(result.sharing, tmp / "sharing.csv")
-        for name, table in sorted(result.extra_tables.items()):
-            _csv(table, tmp / name)
-        (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
-        figures = tmp / "figures"
-        figures.mkdir()
-        for name, fig in sorted(result.figures.items()):
-            fig.savefig(figures / f"{name}.png", dpi=110, metadata={"Software": None})
-        (tmp / "report.md").write_text(result.report or "", encoding="utf-8")
-        (tmp / "manifest.json").write_text(_json(result.manifest), encoding="utf-8")
+        yield tmp
         (tmp / MARKER).write_text("written by openskies\n", encoding="utf-8")
         if target.exists():
             old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+            shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
@@ -160,7 +152,31 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target
+
+
+def save_figures(figures: Mapping[str, Any], folder: Path) -> None:
+    """Each figure as ``folder/NAME.png``."""
+    folder.mkdir(exist_ok=True)
+    for name, fig in sorted(figures.items()):
+        fig.savefig(folder / f"{name}.png", dpi=110, metadata={"Software": None})
+
+
+def write_folder(result: Result, target: Path, force: bool) -> Path:
+    """Write everything into a temporary sibling and rename it to ``target``."""
+    with atomic_folder(target, force) as tmp:
+        (tmp / "scenario.toml").write_text(result.scenario_toml, encoding="utf-8")
+        _csv(result.quotas, tmp / "quotas.csv")
+        _csv(result.missions, tmp / "missions.csv")
+        _csv(result.coverage, tmp / "coverage.csv")
+        _csv(result.access, tmp / "access.csv")
+        _csv(result.sharing, tmp / "sharing.csv")
+        for name, table in sorted(result.extra_tables.items()):
+            _csv(table, tmp / name)
+        (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
+        save_figures(result.figures, tmp / "figures")
+        (tmp / "report.md").write_text(result.report or "", encoding="utf-8")
+        (tmp / "manifest.json").write_text(_json(result.manifest), encoding="utf-8")
+    return target.resolve()
 
 
 def _json(data: Any) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
 
 MAX_YEAR = 2100
@@ -223,17 +224,6 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(f"{shown}: extends: must be a file name, got {parent!r}")
     base = _read((path.parent / parent).resolve(), (*chain, path))
     return merge(base, {k: v for k, v in doc.items() if k != "extends"})
-
-
-def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; any other value (arrays included) replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

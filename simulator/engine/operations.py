@@ -59,11 +59,13 @@ def default_operations_dict() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value (arrays included) replaces. Used for
+    operations overrides and for scenario files that ``extends`` another."""
+    out = copy.deepcopy(dict(base))
     for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -71,7 +73,7 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
 
 def load_operations(overrides: Mapping[str, Any] | None = None) -> Operations:
     """Operations from the defaults with ``overrides`` (same layout as operations.toml)."""
-    raw = _merge(default_operations_dict(), overrides or {})
+    raw = merge(default_operations_dict(), overrides or {})
     failures = raw["failures"]
     return Operations(
         timeline=dict(raw["timeline"]),
