@@ -11,13 +11,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import math
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
@@ -25,6 +34,10 @@ from simulator.errors import OpenSkiesError
 MAX_YEAR = 2100
 MIN_YEAR = 2002  # Art. XVII para 2: the treaty entered into force on 1 Jan 2002
 MAX_REPLICATIONS = 10_000
+MAX_FILE_BYTES = 10 * 2**20  # a scenario file is a few kB; refuse anything absurd
+MAX_EXTENDS = 32  # longest chain of files extending each other
+MAX_DEPTH = 32  # deepest nesting of tables and arrays in a scenario document
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(MAX_YEAR, 12, 31)
 
 
 class ScenarioError(OpenSkiesError):
@@ -39,8 +52,17 @@ class ScenarioError(OpenSkiesError):
 
 
 # ----------------------------------------------------------------- the schema
+def _in_range(day: dt.date) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{day} is outside {FIRST_DATE}..{LAST_DATE}")
+    return day
+
+
+Day = Annotated[dt.date, AfterValidator(_in_range)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class Period(_Model):
@@ -60,14 +82,14 @@ class RunOptions(_Model):
 
 
 class StateChange(_Model):
-    entry_into_force: dt.date | None = None
-    withdrawal_effective: dt.date | None = None
-    nato_member_since: dt.date | None = None
+    entry_into_force: Day | None = None
+    withdrawal_effective: Day | None = None
+    nato_member_since: Day | None = None
     stays: bool = Field(default=False, description="never withdraws (clears withdrawal_effective)")
 
 
 class GroupChange(_Model):
-    end: dt.date | None = None
+    end: Day | None = None
     persists: bool = Field(default=False, description="the group never ends")
 
 
@@ -87,8 +109,8 @@ class Membership(_Model):
 class RefusalSpec(_Model):
     observed: str
     observer: str
-    start: dt.date
-    end: dt.date | None = None
+    start: Day
+    end: Day | None = None
     mutual: bool = True
     source: str = ""
 
@@ -133,8 +155,8 @@ class RestrictionSpec(_Model):
     polygon: list[tuple[float, float]] | None = None
     max_km: float | None = Field(default=None, ge=0)
     buffer_km: float = Field(default=0.0, ge=0)
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day | None = None
+    end: Day | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -194,35 +216,99 @@ class Scenario:
 
 
 # ---------------------------------------------------------------- loading
+def key_path(parts: Sequence[Any]) -> str:
+    """A dotted key path; parts that are not plain names are quoted as in TOML."""
+    out = []
+    for part in parts:
+        text = str(part)
+        out.append(text if _BARE_KEY.fullmatch(text) else _toml_string(text))
+    return ".".join(out) or "(top level)"
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether tables and arrays nest deeper than ``limit`` (checked without deep recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def parse_toml(text: str, shown: str) -> dict[str, Any]:
+    """``tomllib.loads`` with every failure turned into a ScenarioError naming ``shown``."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{shown}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(
+            f"{shown}: invalid TOML: arrays or tables nested too deeply (at most {MAX_DEPTH})"
+        ) from None
+    except ValueError as err:  # e.g. a time-zone offset that datetime rejects
+        raise ScenarioError(f"{shown}: invalid TOML: {err}") from None
+    if _too_deep(doc):
+        raise ScenarioError(
+            f"{shown}: arrays or tables nested too deeply (at most {MAX_DEPTH} levels)"
+        )
+    return doc
+
+
+def _read_text(path: Path, shown: str, where: str) -> str:
+    """The UTF-8 text of a regular, reasonably small file."""
+    what = shown if where == shown else f"{where} {_short(shown)}"
+    try:
+        if not path.exists():
+            raise ScenarioError(f"{where}: file not found: {shown}")
+        if path.is_dir():
+            raise ScenarioError(f"{what}: is a directory, not a scenario file")
+        if not path.is_file():
+            raise ScenarioError(f"{what}: not a regular file")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ScenarioError(
+            f"{what}: cannot read: {err.strerror or err}; check that the file exists and "
+            "that you may read it"
+        ) from None
+    except ValueError as err:  # an embedded NUL byte in the name
+        raise ScenarioError(f"{where}: not a usable file name ({err})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{shown}: too large for a scenario file (over {MAX_FILE_BYTES} bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{shown}: not a text file (expected UTF-8 TOML)") from None
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """Read a file and everything it extends; raise ScenarioError naming the file."""
     shown = str(path)
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError(f"{shown}: extends: cyclic extends ({cycle})")
-    if not path.exists():
-        where = f"{chain[-1]}: extends" if chain else shown
-        raise ScenarioError(f"{where}: file not found: {shown}")
-    if path.is_dir():
-        raise ScenarioError(f"{shown}: is a directory, not a scenario file")
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError(f"{shown}: cannot read: {err.strerror or err}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{shown}: not a text file (expected UTF-8 TOML)") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{shown}: invalid TOML: {err}") from None
+        raise ScenarioError(f"{chain[-1]}: extends: cyclic extends ({cycle})")
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError(
+            f"{chain[-1]}: extends: more than {MAX_EXTENDS} files extend each other"
+        )
+    where = f"{chain[-1]}: extends" if chain else shown
+    doc = parse_toml(_read_text(path, shown, where), shown)
     parent = doc.get("extends")
     if parent is None:
         return doc
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError(f"{shown}: extends: must be a file name, got {parent!r}")
-    base = _read((path.parent / parent).resolve(), (*chain, path))
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(f"{shown}: extends: must be a file name, got {_short(parent)}")
+    try:
+        base_path = (path.parent / parent).resolve()
+    except (OSError, ValueError, RuntimeError) as err:
+        raise ScenarioError(
+            f"{shown}: extends: not a usable file name {_short(parent)} ({err})"
+        ) from None
+    base = _read(base_path, (*chain, path))
     return merge(base, {k: v for k, v in doc.items() if k != "extends"})
 
 
@@ -230,13 +316,21 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """``KEY=VALUE`` with a dotted key; the value is read as TOML, else taken as a string."""
     if "=" not in text:
         raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. --set run.replications=10")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ScenarioError(f"--set {text!r}: not valid UTF-8 text") from None
     key, _, value = text.partition("=")
     path = [p.strip() for p in key.strip().split(".")]
     if not all(path):
         raise ScenarioError(f"--set {text}: empty part in key {key!r}")
     try:
-        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        parsed = parse_toml(f"v = {value.strip()}", f"--set {text}")["v"]
+    except ScenarioError as err:
+        if "nested too deeply" in str(err):
+            raise
+        parsed = value.strip()
+    except KeyError:  # the value ended the line and started another key or table
         parsed = value.strip()
     return path, parsed
 
@@ -266,11 +360,16 @@ def load_scenario(
         if doc.get("extends"):
             raise ScenarioError(f"{shown}: extends: only scenario files can extend others")
     else:
-        path = Path(source)
         shown = str(source)
-        doc = _read(path.resolve(), ())
+        try:
+            path = Path(source).resolve()
+        except (OSError, ValueError, RuntimeError) as err:
+            raise ScenarioError(f"{shown}: not a usable file name ({err})") from None
+        doc = _read(path, ())
         doc.pop("extends", None)
     doc = apply_overrides(doc, overrides)
+    if overrides and _too_deep(doc):
+        raise ScenarioError(f"{shown}: --set: values nested too deeply (at most {MAX_DEPTH})")
     doc.setdefault("name", Path(shown).stem if shown != "<dict>" else "scenario")
     try:
         model = ScenarioModel.model_validate(doc)
@@ -285,7 +384,7 @@ def load_scenario(
 def _pydantic_problems(err: ValidationError, doc: Mapping[str, Any]) -> list[str]:
     out = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = key_path(e["loc"])
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             parent_loc, name = e["loc"][:-1], str(e["loc"][-1])
@@ -303,7 +402,10 @@ def _pydantic_problems(err: ValidationError, doc: Mapping[str, Any]) -> list[str
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"<deeply nested {type(value).__name__}>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -322,11 +424,13 @@ def _fields_at(loc: Sequence[Any]) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", ())
-    for arg in (annotation, *args):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-        inner = _inner_model(arg) if getattr(arg, "__args__", ()) else None
+    """The pydantic model inside an annotation (``X``, ``X | None``, ``list[X]``, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if arg is annotation:
+            continue
+        inner = _inner_model(arg)
         if inner is not None:
             return inner
     return None
@@ -347,22 +451,25 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
             out.append(f"{where}: unknown state code {value!r}{hint}")
 
     for c in model.membership.states:
-        code(c, f"membership.states.{c}", states)
+        code(c, key_path(["membership", "states", c]), states)
     for g in model.membership.groups:
-        code(g, f"membership.groups.{g}", {gr.id for gr in reg.tables.groups})
+        code(g, key_path(["membership", "groups", g]), {gr.id for gr in reg.tables.groups})
     for h in model.membership.passive_quotas:
-        code(h, f"membership.passive_quotas.{h}", holders)
+        code(h, key_path(["membership", "passive_quotas", h]), holders)
     for i, r in enumerate(model.rules.refusals):
         code(r.observed, f"rules.refusals.{i}.observed", states)
         code(r.observer, f"rules.refusals.{i}.observer", states)
+        if r.end is not None and r.end <= r.start:
+            out.append(f"rules.refusals.{i}.end: {r.end} is not after start {r.start}")
     for i, t in enumerate(model.rules.transfers):
         code(t.donor, f"rules.transfers.{i}.donor", holders)
         code(t.recipient, f"rules.transfers.{i}.recipient", holders)
     for year, codes in model.rules.no_agreement.items():
-        if not year.isdigit() or not MIN_YEAR <= int(year) <= MAX_YEAR:
-            out.append(f"rules.no_agreement.{year}: not a year")
+        where = key_path(["rules", "no_agreement", year])
+        if not re.fullmatch(r"[0-9]{4}", year) or not MIN_YEAR <= int(year) <= MAX_YEAR:
+            out.append(f"{where}: not a year between {MIN_YEAR} and {MAX_YEAR}")
         for c in codes:
-            code(c, f"rules.no_agreement.{year}", holders)
+            code(c, where, holders)
     for y in model.rules.deadlock_years:
         if not MIN_YEAR <= y <= MAX_YEAR:
             out.append(f"rules.deadlock_years: {y} is not a year between {MIN_YEAR} and {MAX_YEAR}")
@@ -380,7 +487,48 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
     for c in model.sharing.recipients:
         code(c, "sharing.recipients", states)
     out += _operations_problems(model.operations)
+    if not out:
+        out += _membership_problems(model)
     return out
+
+
+def _membership_problems(model: ScenarioModel) -> list[str]:
+    """Every quota holder during the period needs a passive quota (e.g. a state that stays
+    while the group it belonged to ends)."""
+    from simulator.assemble import scenario_registry  # assemble imports this module
+    from simulator.errors import UnknownCodeError
+
+    try:
+        reg = scenario_registry(Scenario(model.name, "", {}, model))
+    except (OpenSkiesError, ValueError) as err:
+        return [f"membership: {err}"]
+    years = range(model.period.start, model.period.end + 1)
+    changes = reg.membership_change_dates
+    missing: dict[str, int] = {}
+    for year in years:
+        days = [dt.date(year, 1, 1), *(d for d in changes if d.year == year)]
+        for day in days:
+            for holder in reg.quota_holders(day):
+                try:
+                    reg.passive_quota(holder, year)
+                except UnknownCodeError:
+                    missing.setdefault(holder, year)
+    return [
+        f"membership.passive_quotas.{holder}: {holder} holds quota on its own in {year} but has "
+        f"no passive quota; set one here (or keep its group with "
+        f"membership.groups.GROUP.persists = true)"
+        for holder, year in sorted(missing.items())
+    ]
+
+
+def _number(value: Any) -> bool:
+    """A finite number >= 0 (booleans are not numbers here)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def _operations_problems(ops: Mapping[str, Any]) -> list[str]:
@@ -390,37 +538,102 @@ def _operations_problems(ops: Mapping[str, Any]) -> list[str]:
     defaults = default_operations_dict()
     out: list[str] = []
 
-    def walk(node: Mapping[str, Any], ref: Mapping[str, Any], path: str) -> None:
+    def walk(node: Mapping[str, Any], ref: Mapping[str, Any], path: list[str]) -> None:
         for key, value in node.items():
-            where = f"{path}.{key}"
+            where = key_path([*path, key])
+            if path == ["operations", "failures"] and key == "breakdown_by_aircraft":
+                out.extend(_breakdown_problems(value, where))
+                continue
             if key not in ref:
-                if path == "operations.failures" and key == "breakdown_by_aircraft":
-                    continue
                 close = difflib.get_close_matches(key, list(ref), n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                out.append(f"{where}: unknown key {key!r}{hint}")
+                out.append(f"{where}: unknown key {_short(key)}{hint}")
                 continue
             expected = ref[key]
+            share = "probability" in key or "fraction" in key
             if isinstance(expected, dict):
                 if not isinstance(value, Mapping):
-                    out.append(f"{where}: expected a table")
+                    out.append(f"{where}: expected a table (got {_short(value)})")
                 else:
-                    walk(value, expected, where)
+                    walk(value, expected, [*path, key])
+            elif key == "windows":
+                out.extend(_window_problems(value, where))
             elif isinstance(expected, list) and expected and isinstance(expected[0], float | int):
                 if not (
                     isinstance(value, list)
                     and len(value) == len(expected)
-                    and all(isinstance(v, int | float) and v >= 0 for v in value)
+                    and all(_number(v) and (not share or v <= 1) for v in value)
                 ):
-                    out.append(f"{where}: expected {len(expected)} numbers >= 0")
+                    upper = " and <= 1" if share else ""
+                    out.append(
+                        f"{where}: expected {len(expected)} numbers >= 0{upper} "
+                        f"(got {_short(value)})"
+                    )
+                elif key == "monthly_weights" and not any(v > 0 for v in value):
+                    out.append(f"{where}: at least one month needs a weight > 0")
+                elif key == "curtailed_fraction_flown" and value[0] > value[1]:
+                    out.append(f"{where}: the first share must not exceed the second")
             elif isinstance(expected, int | float) and not isinstance(expected, bool):
-                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                if not _number(value):
                     out.append(f"{where}: expected a number >= 0 (got {_short(value)})")
-                elif "probability" in key and value > 1:
-                    out.append(f"{where}: a probability must be between 0 and 1")
+                elif share and value > 1:
+                    out.append(f"{where}: must be between 0 and 1 (got {_short(value)})")
 
-    walk(ops, defaults, "operations")
+    walk(ops, defaults, ["operations"])
     return out
+
+
+def _breakdown_problems(value: Any, where: str) -> list[str]:
+    """``breakdown_by_aircraft``: a table of aircraft type -> probability."""
+    if not isinstance(value, Mapping):
+        return [f"{where}: expected a table of aircraft type = probability (got {_short(value)})"]
+    return [
+        f"{where}.{key_path([k])}: expected a probability between 0 and 1 (got {_short(v)})"
+        for k, v in value.items()
+        if not (_number(v) and v <= 1)
+    ]
+
+
+def _window_problems(value: Any, where: str) -> list[str]:
+    """``pauses.windows``: ``[start, end, reason]`` with ISO dates, start before end."""
+    shape = (
+        f"{where}: expected a list of [start, end, reason], "
+        'e.g. [["2020-03-15", "2020-08-01", "COVID-19"]]'
+    )
+    if not isinstance(value, list):
+        return [f"{shape} (got {_short(value)})"]
+    out = []
+    for i, window in enumerate(value):
+        if (
+            not isinstance(window, list)
+            or len(window) not in (2, 3)
+            or (len(window) == 3 and not isinstance(window[2], str))
+        ):
+            out.append(f"{where}.{i}: expected [start, end, reason] (got {_short(window)})")
+            continue
+        days = [_as_day(d) for d in window[:2]]
+        if None in days:
+            out.append(
+                f"{where}.{i}: start and end must be ISO dates YYYY-MM-DD within "
+                f"{FIRST_DATE}..{LAST_DATE} (got {_short(window[:2])})"
+            )
+        elif days[1] <= days[0]:
+            out.append(f"{where}.{i}: end {days[1]} is not after start {days[0]}")
+    return out
+
+
+def _as_day(value: Any) -> dt.date | None:
+    """A date from a TOML date or an ISO string, if it is one within the allowed range."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip()) if len(value.strip()) == 10 else None
+        except ValueError:
+            value = None
+    if isinstance(value, dt.date) and FIRST_DATE <= value <= LAST_DATE:
+        return value
+    return None
 
 
 def _assumptions(model: ScenarioModel) -> list[str]:
@@ -456,16 +669,40 @@ def _strip_none(value: Any) -> Any:
     return value
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
+        return _toml_string(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
@@ -474,7 +711,7 @@ def _toml_value(value: Any) -> str:
 
 
 def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else f'"{k}"'
+    return k if _BARE_KEY.fullmatch(k) else _toml_string(k)
 
 
 def dumps_toml(doc: Mapping[str, Any], prefix: str = "") -> str:
