@@ -8,9 +8,11 @@ there as it completes, and a resumed run only computes the missing ones.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -29,6 +31,7 @@ class Job:
     """What a worker needs for one replication (picklable)."""
 
     config: EngineConfig
+    config_key: str  # identifies equal configs, so a worker reuses the first copy it unpickled
     index: int
     entropy: int
     spawn_key: tuple[int, ...]
@@ -52,27 +55,44 @@ class ReplicationOutput:
     cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
 
 
+#: Configs a worker process has seen, by key. Every job carries its own pickled copy; reusing
+#: the first keeps the registry's memo warm across the replications a worker runs, which
+#: matters as much as the work itself for short replications.
+_SEEN_CONFIGS: dict[str, EngineConfig] = {}
+_SEEN_LIMIT = 4
+
+
+def _shared_config(job: Job) -> EngineConfig:
+    config = _SEEN_CONFIGS.get(job.config_key)
+    if config is None:
+        if len(_SEEN_CONFIGS) >= _SEEN_LIMIT:
+            _SEEN_CONFIGS.pop(next(iter(_SEEN_CONFIGS)))
+        config = _SEEN_CONFIGS[job.config_key] = job.config
+    return config
+
+
 def replicate(job: Job) -> ReplicationOutput:
     """Run one replication and reduce it to rows (module level: picklable for any executor)."""
     from simulator.measures import effective_coverage
 
     start = time.perf_counter()
+    config = _shared_config(job)
     seed = np.random.SeedSequence(job.entropy, spawn_key=job.spawn_key)
-    res = run_replication(job.config, job.index, seed, list(job.distributions))
+    res = run_replication(config, job.index, seed, list(job.distributions))
     sharing: list[dict[str, Any]] = []
-    if job.config.geometry:
+    if config.geometry:
         from simulator.geo import load_territories
 
-        spec = load_territories(job.config.geo.get("resolution_km", 25.0)).spec
+        spec = load_territories(config.geo.get("resolution_km", 25.0)).spec
         area_of = lambda gid, bits: float(  # noqa: E731
             np.sum(spec.quad_area_km2(gid) * _popcount(bits)) / 64.0
         )
-        registry = job.config.registry
+        registry = config.registry
         consumers = sorted(
-            {s for y in job.config.years for s in registry.parties_during(y)}
+            {s for y in config.years for s in registry.parties_during(y)}
             | set(job.sharing_recipients)
         )
-        for year in job.config.years:
+        for year in config.years:
             for row in effective_coverage(
                 registry,
                 res.imagery.get(year, {}),
@@ -84,7 +104,7 @@ def replicate(job: Job) -> ReplicationOutput:
             ):
                 sharing.append({"replication": job.index, **row})
     cells = None
-    if job.index == 0 and job.config.geometry:
+    if job.index == 0 and config.geometry:
         from simulator.engine.georoutes import _union
 
         pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -125,9 +145,11 @@ def make_jobs(
     """One job per replication, seeded from ``SeedSequence(seed).spawn(replications)``."""
     dists = tuple(distributions)
     children = np.random.SeedSequence(seed).spawn(replications)
+    config_key = hashlib.sha256(pickle.dumps((config, dists))).hexdigest()
     return [
         Job(
             config,
+            config_key,
             i,
             int(child.entropy),
             tuple(child.spawn_key),

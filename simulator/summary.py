@@ -31,26 +31,38 @@ def summarize(
     assumptions: tuple[str, ...],
 ) -> dict[str, Any]:
     """The ``summary.json`` document."""
-    reps = range(replications)
+    reps = pd.RangeIndex(replications)
+
+    def per_rep(counts: pd.Series, key: tuple) -> list[float]:
+        """One value per replication for ``key`` (zero where a replication had none)."""
+        try:
+            found = counts.loc[key]
+        except KeyError:
+            return [0] * replications
+        return found.reindex(reps, fill_value=0).tolist()
+
+    # One grouping per measure instead of one filter per year, replication and status.
+    counted = missions.assign(_c=missions["counted"].astype(bool))
+    flown_by = counted.groupby(["year", "replication"])["_c"].sum()
+    planned_by = missions.groupby(["year", "replication"]).size()
+    status_by = missions.groupby(["year", "status", "replication"]).size()
+    imaged_by = coverage.groupby(["year", "replication"])["imaged_km2"].sum()
+    first_rep = coverage[coverage["replication"] == 0]
+    area_by = first_rep.groupby("year")["territory_km2"].sum()
     per_year: dict[str, Any] = {}
     for year in years:
-        my = missions[missions["year"] == year]
-        cy = coverage[coverage["year"] == year]
-        flown = [int(my[(my["replication"] == r)]["counted"].astype(bool).sum()) for r in reps]
-        planned = [int((my["replication"] == r).sum()) for r in reps]
-        statuses = sorted(my["status"].unique()) if len(my) else []
-        imaged = [float(cy[cy["replication"] == r]["imaged_km2"].sum()) for r in reps]
-        parties_area = float(cy[cy["replication"] == 0]["territory_km2"].sum()) if len(cy) else 0.0
+        statuses = (
+            sorted(status_by.loc[year].index.get_level_values("status").unique())
+            if year in status_by.index.get_level_values("year")
+            else []
+        )
+        imaged = [float(x) for x in per_rep(imaged_by, (year,))]
+        parties_area = float(area_by.get(year, 0.0))
         per_year[str(year)] = {
             "quota_flights_allocated": int(allocated.get(year, 0)),  # shared flights once
-            "missions_planned": interval(planned),
-            "flights_counted": interval(flown),
-            "status_counts": {
-                s: interval(
-                    [int(((my["replication"] == r) & (my["status"] == s)).sum()) for r in reps]
-                )
-                for s in statuses
-            },
+            "missions_planned": interval(per_rep(planned_by, (year,))),
+            "flights_counted": interval(per_rep(flown_by, (year,))),
+            "status_counts": {s: interval(per_rep(status_by, (year, s))) for s in statuses},
             "treaty_area_km2": parties_area,
             "imaged_km2": interval(imaged),
             "imaged_fraction_of_treaty_area": interval(

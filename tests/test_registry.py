@@ -230,3 +230,29 @@ def test_dates_and_datetimes_are_accepted(registry: Registry) -> None:
     assert registry.states_parties(dt.date(2019, 6, 1)) == registry.states_parties(
         dt.datetime(2019, 6, 1, 12, 0)
     )
+
+
+# ------------------------------------------------------------ change dates
+def test_membership_answers_are_constant_within_each_period(registry: Registry) -> None:
+    """The engine memoises membership answers per period; check that this is sound on every
+    fifth day of 1992-2030 and on the days around every change, against the first day of the
+    day's period."""
+    changes = registry.membership_change_dates
+    assert list(changes) == sorted(set(changes))
+    assert dt.date(2021, 12, 18) in changes  # Russia's withdrawal
+    codes = registry.state_codes
+    holders = registry.holder_codes
+    days = {dt.date(1992, 1, 1) + dt.timedelta(days=n) for n in range(0, 14_000, 5)}
+    days |= {c + dt.timedelta(days=n) for c in changes for n in (-2, -1, 0, 1, 2)}
+    for day in sorted(days):
+        start = registry.membership_period(day)
+        assert start <= day
+        if start != day:
+            assert registry.states_parties(day) == registry.states_parties(start)
+            assert registry.nato_members(day) == registry.nato_members(start)
+            assert [registry.quota_holder(c, day) for c in codes] == [
+                registry.quota_holder(c, start) for c in codes
+            ]
+            assert [registry.members(h, day) for h in holders] == [
+                registry.members(h, start) for h in holders
+            ]

@@ -1,12 +1,15 @@
 """Simulation time: hours since 00:00 UTC on 1 December before the first simulated year.
 
 The month of lead lets missions planned for early January be notified 72 h ahead
-(Art. VI Sec. I para 5) inside the simulation.
+(Art. VI Sec. I para 5) inside the simulation. Conversions round to the minute and are
+memoised per day: the engine asks for the same few hundred days thousands of times a run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+_MINUTES_PER_DAY = 24 * 60
 
 
 class Clock:
@@ -14,6 +17,9 @@ class Clock:
 
     def __init__(self, first_year: int):
         self.epoch = dt.datetime(first_year - 1, 12, 1)
+        self._ordinal = self.epoch.toordinal()
+        self._days: dict[int, dt.date] = {}
+        self._day_text: dict[int, str] = {}
 
     def hours(self, when: dt.datetime | dt.date) -> float:
         """Simulation hours at ``when`` (a date means its midnight)."""
@@ -27,8 +33,18 @@ class Clock:
 
     def date(self, hours: float) -> dt.date:
         """The calendar day ``hours`` after the epoch."""
-        return self.datetime(hours).date()
+        index = round(hours * 60) // _MINUTES_PER_DAY
+        day = self._days.get(index)
+        if day is None:
+            day = self._days[index] = dt.date.fromordinal(self._ordinal + index)
+        return day
 
     def iso(self, hours: float | None) -> str:
         """``YYYY-MM-DDTHH:MM`` or an empty string for None."""
-        return "" if hours is None else self.datetime(hours).strftime("%Y-%m-%dT%H:%M")
+        if hours is None:
+            return ""
+        index, minute = divmod(round(hours * 60), _MINUTES_PER_DAY)
+        text = self._day_text.get(index)
+        if text is None:
+            text = self._day_text[index] = self.date(hours).isoformat()
+        return f"{text}T{minute // 60:02d}:{minute % 60:02d}"

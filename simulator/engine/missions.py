@@ -7,11 +7,12 @@ no number the value comes from ``operations.toml`` and is marked there as an ass
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.engine.fleets import Aircraft, candidate_aircraft, taxi_aircraft
+from simulator.engine.fleets import Aircraft
 from simulator.engine.planning import PlannedMission
 from simulator.engine.records import STATUSES, MissionRecord
 from simulator.engine.routes import Airfield
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
 EARTH_RADIUS_KM = 6371.0088
 
 
+@lru_cache(maxsize=4096)
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Haversine distance; ferry legs only, where a few km do not matter."""
+    """Haversine distance; ferry legs only, where a few km do not matter (memoised: the same
+    home bases and airfields recur all run)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -40,7 +43,14 @@ def _finish(world: World, rec: MissionRecord, status: str) -> None:
 
 
 def _pair_status(world: World, m: PlannedMission, day) -> str | None:
-    """Why the flight cannot take place on ``day``, or None if it can."""
+    """Why the flight cannot take place on ``day``, or None if it can (memoised per world)."""
+    key = (m.observers, m.observed, world.period(day))
+    if key not in world.pair_status:
+        world.pair_status[key] = _pair_status_uncached(world, m, day)
+    return world.pair_status[key]
+
+
+def _pair_status_uncached(world: World, m: PlannedMission, day) -> str | None:
     reg, rules = world.registry, world.config.rules
     groups = [reg.members(o, day) for o in m.observers]
     targets = reg.members(m.observed, day)
@@ -76,7 +86,7 @@ class Uniforms:
 def _choose_airfield(world: World, observed: str, day, u: Uniforms) -> Airfield:
     """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
     flight distance (longer distances serve larger territories)."""
-    options = world.registry.max_flight_distances(observed, day)
+    options = world.per_period(world.registry.max_flight_distances, observed, day=day)
     total = sum(o.distance_km for o in options)
     target, acc, pick = u() * total, 0.0, options[-1]
     for option in options:
@@ -118,14 +128,12 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
 
     # Art. VI Sec. I para 1: the observed Party may provide the aircraft (taxi option).
-    taxis = taxi_aircraft(m.observed, eta_day, world.registry, world.fleet)
+    taxis = world.taxi_aircraft(m.observed, eta_day)
     use_taxi = bool(taxis) and u() < ops.taxi_probability
     if use_taxi:
         candidates = taxis
     else:
-        candidates, _ = candidate_aircraft(
-            m.observers[0], m.observed, eta_day, world.registry, world.fleet
-        )
+        candidates = world.candidate_aircraft(m.observers[0], m.observed, eta_day)
     if not candidates:
         return _finish(world, rec, "cancelled_aircraft")
     rec.taxi = use_taxi
@@ -204,10 +212,10 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         # the pre-flight inspection (<= 8 h, Annex F) and the rest period fit inside.
         start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * u()
         day = clock.date(start)
-        members = world.registry.members(m.observed, day) or (m.observed,)
-        ends = tuple(
-            (float(a.lat), float(a.lon)) for a in world.registry.airfields(m.observed, day)
-        )
+        reg = world.registry
+        members = world.per_period(reg.members, m.observed, day=day) or (m.observed,)
+        sites = world.per_period(reg.airfields, m.observed, day=day)
+        ends = tuple((float(a.lat), float(a.lon)) for a in sites)
         route = world.routes.plan(
             m.observed,
             members,
@@ -215,7 +223,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             ends,
             aircraft.sensor,
             day,
-            world.registry.states_parties(day),
+            world.per_period(reg.states_parties, day=day),
             rng,
         )
         stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)

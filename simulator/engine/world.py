@@ -8,15 +8,19 @@ weather, breakdowns and routes from its own random generator.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
 from simulator.engine.clock import Clock
 from simulator.engine.config import EngineConfig
-from simulator.engine.fleets import Aircraft
+from simulator.engine.fleets import Aircraft, candidate_aircraft, taxi_aircraft
 from simulator.engine.missions import mission
 from simulator.engine.planning import PlannedMission, plan_year
 from simulator.engine.records import MissionRecord
@@ -48,6 +52,35 @@ class ReplicationResult:
     imagery: dict[int, dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]
 
 
+@dataclass
+class ConfigMemo:
+    """Answers the missions ask again and again, memoised per period in which neither
+    membership, a refusal, the fleet, an airfield nor the calendar year changes. They are pure
+    functions of the configuration, so every replication of it in a process shares them."""
+
+    change_dates: tuple[dt.date, ...]
+    period_of: dict[dt.date, int] = field(default_factory=dict)
+    pair_status: dict[tuple, str | None] = field(default_factory=dict)
+    candidates: dict[tuple, list[Aircraft]] = field(default_factory=dict)
+    taxis: dict[tuple, list[Aircraft]] = field(default_factory=dict)
+    breakdown: dict[str, float] = field(default_factory=dict)
+    per_period: dict[tuple, Any] = field(default_factory=dict)
+
+
+_MEMOS: dict[int, tuple[weakref.ref, ConfigMemo]] = {}
+
+
+def config_memo(config: EngineConfig) -> ConfigMemo:
+    """The memo shared by every world of this configuration object (kept while it lives)."""
+    found = _MEMOS.get(id(config))
+    if found is not None and found[0]() is config:
+        return found[1]
+    key = id(config)
+    memo = ConfigMemo(_change_dates(config))
+    _MEMOS[key] = (weakref.ref(config, lambda _: _MEMOS.pop(key, None)), memo)
+    return memo
+
+
 class World:
     """One replication's SimPy environment."""
 
@@ -71,6 +104,14 @@ class World:
         self.aircraft = {a.aircraft_id: simpy.Resource(self.env, 1) for a in self.fleet}
         self._slots: dict[str, simpy.Resource] = {}
         self.sites = {a.airfield_id: a for a in self.registry.tables.airfields}
+        memo = config_memo(config)
+        self._change_dates = memo.change_dates
+        self._period_of = memo.period_of
+        self.pair_status = memo.pair_status
+        self._candidates = memo.candidates
+        self._taxis = memo.taxis
+        self._breakdown = memo.breakdown
+        self._per_period = memo.per_period
 
     def slot(self, observed: str) -> simpy.Resource:
         """The observed holder's one-flight-at-a-time resource."""
@@ -80,9 +121,46 @@ class World:
 
     def breakdown_probability(self, aircraft: Aircraft) -> float:
         """A scenario's override for this type, else the aircraft's sourced rate."""
-        overrides = self.config.operations.breakdown_overrides
-        base_id = aircraft.aircraft_id.split("#")[0]
-        return float(overrides.get(base_id, aircraft.breakdown_probability))
+        rate = self._breakdown.get(aircraft.aircraft_id)
+        if rate is None:
+            overrides = self.config.operations.breakdown_overrides
+            base_id = aircraft.aircraft_id.split("#")[0]
+            rate = float(overrides.get(base_id, aircraft.breakdown_probability))
+            self._breakdown[aircraft.aircraft_id] = rate
+        return rate
+
+    def period(self, day: dt.date) -> int:
+        """The index of the period of constant membership, refusals and fleet holding ``day``."""
+        index = self._period_of.get(day)
+        if index is None:
+            index = self._period_of[day] = bisect.bisect_right(self._change_dates, day)
+        return index
+
+    def per_period(self, query: Callable[..., Any], *args: Any, day: dt.date) -> Any:
+        """``query(*args, day)`` memoised per period (for the registry's date queries)."""
+        key = (query.__name__, *args, self.period(day))
+        try:
+            return self._per_period[key]
+        except KeyError:
+            value = self._per_period[key] = query(*args, day)
+            return value
+
+    def candidate_aircraft(self, observer: str, observed: str, day: dt.date) -> list[Aircraft]:
+        """The aircraft ``observer`` may fly over ``observed`` on ``day`` (Art. VI Sec. I
+        para 2), memoised."""
+        key = (observer, observed, self.period(day))
+        if key not in self._candidates:
+            found, _ = candidate_aircraft(observer, observed, day, self.registry, self.fleet)
+            self._candidates[key] = found
+        return self._candidates[key]
+
+    def taxi_aircraft(self, observed: str, day: dt.date) -> list[Aircraft]:
+        """The aircraft ``observed`` could provide as a taxi (Art. VI Sec. I para 1),
+        memoised."""
+        key = (observed, self.period(day))
+        if key not in self._taxis:
+            self._taxis[key] = taxi_aircraft(observed, day, self.registry, self.fleet)
+        return self._taxis[key]
 
     def rng_for(self, *key: int) -> np.random.Generator:
         """An independent generator for one purpose of this replication (e.g. one mission)."""
@@ -141,6 +219,21 @@ class World:
                 }
             )
         return rows
+
+
+def _change_dates(config: EngineConfig) -> tuple[dt.date, ...]:
+    """Dates on which membership, a bilateral refusal, an airframe's service, an airfield's
+    designation or the calendar year (maximum flight distances are resolved per year) can
+    change: every answer the world memoises per period is constant between two of them."""
+    dates = set(config.registry.membership_change_dates)
+    dates.update(a.valid_from for a in config.registry.tables.airfields if a.valid_from)
+    first, last = min(config.years), max(config.years)
+    dates.update(dt.date(y, 1, 1) for y in range(first - 1, last + 3))
+    for refusal in config.rules.refusals:
+        dates.update(d for d in (refusal.start, refusal.end) if d is not None)
+    for aircraft in config.fleet:
+        dates.update(d for d in (aircraft.in_service_from, aircraft.in_service_to) if d is not None)
+    return tuple(sorted(dates))
 
 
 def make_routes(config: EngineConfig) -> RouteService:

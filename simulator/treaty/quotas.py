@@ -143,15 +143,13 @@ def holders_in_year(registry: Registry, year: int) -> tuple[str, ...]:
     return tuple(sorted(holders))
 
 
-def _days_of_year_to_check(registry: Registry, year: int) -> list[dt.date]:
-    """1 Jan, 31 Dec and every membership or NATO change date inside the year."""
+@lru_cache(maxsize=1024)
+def _days_of_year_to_check(registry: Registry, year: int) -> tuple[dt.date, ...]:
+    """1 Jan, 31 Dec and every date inside the year on which membership, a group or NATO
+    membership changes."""
     days = {dt.date(year, 1, 1), dt.date(year, 12, 31)}
-    for code in registry.state_codes:
-        s = registry.state(code)
-        for d in (s.entry_into_force, s.withdrawal_effective, s.nato_member_since):
-            if d is not None and d.year == year:
-                days.add(d)
-    return sorted(days)
+    days.update(d for d in registry.membership_change_dates if d.year == year)
+    return tuple(sorted(days))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -16,6 +16,7 @@ and a group's ``end`` are the first day it no longer is (the US is a party on 20
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -146,6 +147,13 @@ class Registry:
         self._airfields: dict[str, list[Airfield]] = {}
         for a in tables.airfields:
             self._airfields.setdefault(a.state, []).append(a)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the memo cache: it is rebuilt where needed, and shipping thousands
+        of cached answers to every worker of an ensemble costs more than recomputing them."""
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        return state
 
     # ------------------------------------------------------------------ codes
     @property
@@ -319,17 +327,16 @@ class Registry:
         self._check_holder(holder)
         day = parse_date(on) if on is not None else None
         sites = [a for s in self._holder_states(holder) for a in self._airfields.get(s, [])]
-        return tuple(
-            sorted(
-                (
-                    a
-                    for a in sites
-                    if getattr(a, role)
-                    and (day is None or a.valid_from is None or a.valid_from <= day)
-                ),
-                key=lambda a: a.airfield_id,
-            )
-        )
+        found = [a for a in sites if getattr(a, role)]
+        valid = [a for a in found if day is None or a.valid_from is None or a.valid_from <= day]
+        if not valid and found:
+            # Annex E para 1: every party designates an Open Skies airfield. A holder whose
+            # known sites were all designated later (Belarus's, dated to the BY-RU group's
+            # historical end, when a scenario ends the group earlier) uses the first of them,
+            # back-dated, as max_flight_distances does with distances seen later.
+            first = min(a.valid_from for a in found if a.valid_from is not None)
+            valid = [a for a in found if a.valid_from == first]
+        return tuple(sorted(valid, key=lambda a: a.airfield_id))
 
     @_memo
     def max_flight_distances(self, holder: str, on: DateLike) -> tuple[ResolvedDistance, ...]:
@@ -421,6 +428,31 @@ class Registry:
                     )
                 )
         return tuple(found)
+
+    # ------------------------------------------------------------ change dates
+    @functools.cached_property
+    def membership_change_dates(self) -> tuple[dt.date, ...]:
+        """Every date on which a membership answer can change, sorted.
+
+        ``is_party``, ``is_nato_member``, ``group_of``, ``quota_holder``, ``members`` and
+        ``states_parties`` are constant from one of these dates to the day before the next, so
+        a caller may memoise them per period (see :meth:`membership_period`).
+        """
+        dates = {TREATY_ENTRY_INTO_FORCE}
+        for state in self._states.values():
+            found = (state.entry_into_force, state.withdrawal_effective, state.nato_member_since)
+            dates.update(day for day in found if day is not None)
+        for group in self._groups.values():
+            dates.add(group.start)
+            if group.end is not None:
+                dates.add(group.end)
+        return tuple(sorted(dates))
+
+    def membership_period(self, on: DateLike) -> dt.date:
+        """The first day of the period of constant membership that contains the date."""
+        day = parse_date(on)
+        index = bisect.bisect_right(self.membership_change_dates, day)
+        return self.membership_change_dates[index - 1] if index else dt.date.min
 
     # ----------------------------------------------------------------- snapshot
     def snapshot(self, on: DateLike) -> TreatySnapshot:
