@@ -314,18 +314,19 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """``KEY=VALUE`` with a dotted key; the value is read as TOML, else taken as a string."""
+    shown = f"--set {text if text.isprintable() else repr(text)}"
     if "=" not in text:
-        raise ScenarioError(f"--set {text}: expected KEY=VALUE, e.g. --set run.replications=10")
+        raise ScenarioError(f"{shown}: expected KEY=VALUE, e.g. --set run.replications=10")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ScenarioError(f"--set {text!r}: not valid UTF-8 text") from None
+        raise ScenarioError(f"{shown}: not valid UTF-8 text") from None
     key, _, value = text.partition("=")
     path = [p.strip() for p in key.strip().split(".")]
     if not all(path):
-        raise ScenarioError(f"--set {text}: empty part in key {key!r}")
+        raise ScenarioError(f"{shown}: empty part in key {key!r}")
     try:
-        parsed = parse_toml(f"v = {value.strip()}", f"--set {text}")["v"]
+        parsed = parse_toml(f"v = {value.strip()}", shown)["v"]
     except ScenarioError as err:
         if "nested too deeply" in str(err):
             raise
