@@ -10,6 +10,8 @@ folder that looks complete.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import math
 import os
@@ -106,17 +108,90 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
-@contextlib.contextmanager
-def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
-    """Yield a temporary sibling of ``target`` to fill; rename it into place on success.
+def lock_path(target: Path) -> Path:
+    """The lock file that guards ``target`` (and its checkpoint): ``.NAME.lock`` beside it."""
+    return target.with_name(f".{target.name}.lock")
 
-    An existing non-empty ``target`` is refused unless ``force``, and even then only if it
-    carries the marker of a folder openskies wrote. On any failure the temporary folder is
-    removed and ``target`` is left as it was.
+
+_HELD: dict[Path, int] = {}  # locks this process holds -> nesting depth (locks are re-entrant)
+
+
+@contextlib.contextmanager
+def folder_lock(target: Path) -> Iterator[Path]:
+    """Hold the lock of a results folder; refuse at once if another process holds it.
+
+    The lock is an ``flock`` on ``.NAME.lock`` next to the folder: the operating system
+    releases it when its process dies, so a killed run never blocks the next one.
     """
-    target = target.resolve()
+    target = Path(target).resolve()
+    if target in _HELD:
+        _HELD[target] += 1
+        try:
+            yield target
+        finally:
+            _HELD[target] -= 1
+        return
+    path = lock_path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as err:
+        raise OutputError(
+            f"{err.filename or target.parent}: exists and is not a folder; "
+            "choose another folder with -o"
+        ) from None
+    except OSError as err:
+        raise OutputError(
+            f"{target.parent}: cannot write here: {err.strerror or err}; "
+            "choose another folder with -o"
+        ) from None
+    fd = _acquire(path, target)
+    _HELD[target] = 1
+    try:
+        yield target
+    finally:
+        del _HELD[target]
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # while still locked: the next run creates a fresh file
+        os.close(fd)
+
+
+def _acquire(path: Path, target: Path) -> int:
+    """Open and lock ``path``; retry if the file was replaced while we waited for it."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise OutputError(
+                f"{target.parent}: cannot write here: {err.strerror or err}; "
+                "choose another folder with -o"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise OutputError(
+                    f"{target}: another openskies run is writing this folder (it holds "
+                    f"{path.name}); wait for it to finish or choose another folder with -o"
+                ) from None
+            raise OutputError(f"{path}: cannot lock: {err.strerror or err}") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)  # the holder removed the file as it finished: lock the new one
+
+
+def check_target(target: Path, force: bool) -> None:
+    """Refuse a target that exists and may not be replaced (before any work is done)."""
+    target = Path(target).resolve()
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{target}: exists and is not a folder")
+        raise OutputError(
+            f"{target}: exists and is not a folder; choose another results folder with -o"
+        )
     if target.exists() and any(target.iterdir()):
         if not force:
             raise OutputError(
@@ -128,30 +203,79 @@ def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
                 f"{target}: not a results folder written by openskies; refusing to replace it "
                 "even with --force (files there were not written by this tool)"
             )
-    parent = target.parent
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Under the lock: remove temporary folders a killed run left, restore a half-swapped one."""
+    old = target.with_name(f".{target.name}.old")
+    if old.is_dir() and not target.exists():
+        os.replace(old, target)  # killed between the two renames: put the previous one back
+    for stale in target.parent.glob(f".{glob_escape(target.name)}.*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters escaped."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+@contextlib.contextmanager
+def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling of ``target`` to fill; rename it into place on success.
+
+    An existing non-empty ``target`` is refused unless ``force``, and even then only if it
+    carries the marker of a folder openskies wrote. The folder's lock is held throughout, so
+    two runs never write the same folder. On any failure (or an interrupt) the temporary
+    folder is removed and ``target`` is left as it was.
+    """
+    target = Path(target).resolve()
+    with folder_lock(target):
+        _clean_leftovers(target)
+        check_target(target, force)
+        parent = target.parent
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+            tmp.chmod(0o755)
+        except OSError as err:
+            raise OutputError(
+                f"{parent}: cannot write here: {err.strerror or err}; choose another folder with -o"
+            ) from None
+        try:
+            yield tmp
+            (tmp / MARKER).write_text("written by openskies\n", encoding="utf-8")
+            _swap(tmp, target)
+        except OSError as err:
+            shutil.rmtree(tmp, ignore_errors=True)
+            hint = (
+                "free some space and run again"
+                if err.errno in (errno.ENOSPC, errno.EDQUOT)
+                else "check the folder's permissions or choose another with -o"
+            )
+            raise OutputError(
+                f"{target}: could not write results: {err.strerror or err}; nothing was "
+                f"changed there ({hint})"
+            ) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` to ``target``, replacing an old folder; put the old one back on failure."""
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
-        tmp.chmod(0o755)
-    except OSError as err:
-        raise OutputError(f"{parent}: cannot write here: {err.strerror or err}") from None
-    try:
-        yield tmp
-        (tmp / MARKER).write_text("written by openskies\n", encoding="utf-8")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{target}: could not write results: {err.strerror or err}") from None
+        os.replace(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not target.exists():
+            os.replace(old, target)
         raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def save_figures(figures: Mapping[str, Any], folder: Path) -> None:
