@@ -1,26 +1,69 @@
 """The ``openskies`` command line (also ``python -m simulator``).
 
 Exit codes: 0 success, 2 bad input (a one-line cause and a hint on stderr), 1 an unexpected
-failure (a bug: ``--debug`` shows the traceback).
+failure (a bug: ``--debug`` shows the traceback), 130 interrupted by SIGINT (Ctrl-C), 143 stopped
+by SIGTERM. An interrupted run leaves no results folder (and, with ``--resume``, a checkpoint
+folder that the same command continues from).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from simulator import __version__
 from simulator.errors import OpenSkiesError
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+# errors of the machine, not of the program: a full disk, a read-only or forbidden folder
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class UsageError(OpenSkiesError):
     """Bad command-line input."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: unwind like Ctrl-C, then exit 128 + the signal number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[dict[str, int]]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` (once; later ones are only noted).
+
+    Yields a dict that records the first signal under ``"signum"``. Handlers are installed only
+    in the main thread and restored on exit.
+    """
+    seen: dict[str, int] = {}
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        if "signum" in seen:  # already unwinding: let the clean-up finish
+            return
+        seen["signum"] = signum
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield seen
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 # -------------------------------------------------------------- scenarios
@@ -154,18 +197,37 @@ def _executor(args: argparse.Namespace):
     return client.get_executor(), client
 
 
-def _run_one(path: Path, args: argparse.Namespace, executor, label: str):
-    from simulator.api import run
-    from simulator.scenario import load_scenario
+def _stop_pool(pool, clean: bool) -> None:
+    """Shut a process pool down; after a failure or an interrupt, stop its workers at once."""
+    if pool is None:
+        return
+    if clean:
+        pool.shutdown()
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
 
-    sc = load_scenario(path, args.set)
+
+def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: Path | None):
+    """Run a loaded scenario with the command's options (own worker pool when needed)."""
+    from simulator.api import run
+
     reps = args.replications or sc.model.run.replications
+    pool = None
+    if executor is None and reps > 1:
+        from simulator.ensemble import default_executor
+
+        pool = executor = default_executor(args.jobs)
     bar = _progress(reps, label)
+    clean = False
     try:
-        checkpoint = (
-            _checkpoint_dir(args, sc.name) if getattr(args, "resume", None) is not None else None
-        )
-        return run(
+        result = run(
             sc,
             replications=args.replications,
             seed=args.seed,
@@ -174,65 +236,109 @@ def _run_one(path: Path, args: argparse.Namespace, executor, label: str):
             checkpoint=checkpoint,
             progress=lambda _: bar.update(1),
         )
+        clean = True
+        return result
     finally:
         bar.close()
+        _stop_pool(pool, clean)
 
 
-def _checkpoint_dir(args: argparse.Namespace, name: str) -> Path:
-    out = Path(args.output or Path("results") / name)
-    return out.with_name(f".{out.name}.checkpoint")
+def _output_for(args: argparse.Namespace, default: Path) -> Path:
+    out = Path(args.output) if args.output else default
+    args.target = out  # for the message if the run is interrupted
+    return out
+
+
+def _checkpoint_dir(args: argparse.Namespace, out: Path, name: str | None = None) -> Path | None:
+    """``.NAME.checkpoint`` beside the results folder (one sub-folder per scenario of a
+    comparison), or None without ``--resume``."""
+    if getattr(args, "resume", None) is None:
+        return None
+    folder = out.with_name(f".{out.name}.checkpoint")
+    args.checkpoint = folder
+    return folder / name if name is not None else folder
+
+
+def _clear_checkpoint(args: argparse.Namespace) -> None:
+    import shutil
+
+    folder = getattr(args, "checkpoint", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_and_save(
+    args: argparse.Namespace,
+    scenario_arg: str,
+    default: str | None,
+    label: str,
+    before_save: Callable[[Any], None] | None = None,
+) -> tuple[Any, Path]:
+    """Load, lock the results folder, run, write it: the shared body of run and
+    validate-history. Returns the result and the folder written."""
+    from simulator.results import check_target, folder_lock
+    from simulator.scenario import load_scenario
+
+    _check_run_options(args)
+    path = resolve_scenario(scenario_arg)
+    sc = load_scenario(path, args.set)
+    out = _output_for(args, Path("results") / (default or sc.name))
+    with folder_lock(out):
+        check_target(out, args.force)  # refuse now, not after the simulation
+        executor, client = _executor(args)
+        try:
+            result = _run_loaded(sc, args, executor, label, _checkpoint_dir(args, out))
+        finally:
+            if client is not None:
+                client.close()
+        if before_save is not None:
+            before_save(result)
+        target = result.save(out, force=args.force)
+        _clear_checkpoint(args)
+    return result, target
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    _check_run_options(args)
-    path = resolve_scenario(args.scenario)
-    executor, client = _executor(args)
-    try:
-        result = _run_one(path, args, executor, path.stem)
-    finally:
-        if client is not None:
-            client.close()
-    out = Path(args.output or Path("results") / result.name)
-    target = result.save(out, force=args.force)
-    _clear_checkpoint(args, result.name)
+    result, target = _run_and_save(args, args.scenario, None, Path(args.scenario).stem)
     print(f"wrote {target} ({len(result.missions)} missions, {result.replications} replication(s))")
     print(f"report: {target / 'report.md'}")
     return EXIT_OK
 
 
-def _clear_checkpoint(args: argparse.Namespace, name: str) -> None:
-    import shutil
-
-    if getattr(args, "resume", None) is not None:
-        shutil.rmtree(_checkpoint_dir(args, name), ignore_errors=True)
-
-
 def _cmd_compare(args: argparse.Namespace) -> int:
     from simulator.compare import write_comparison
+    from simulator.results import check_target, folder_lock
+    from simulator.scenario import load_scenario
 
     _check_run_options(args)
     paths = [resolve_scenario(a) for a in args.scenarios]
     if len(paths) < 2:
         raise UsageError("compare needs at least two scenarios")
-    executor, client = _executor(args)
-    pool = None
-    if executor is None:
-        from simulator.ensemble import default_executor
+    loaded = [(path, load_scenario(path, args.set)) for path in paths]
+    out = _output_for(args, Path("results") / "comparison")
+    with folder_lock(out):
+        check_target(out, args.force)
+        executor, client = _executor(args)
+        pool = None
+        if executor is None:
+            from simulator.ensemble import default_executor
 
-        # one pool for all scenarios: workers keep their loaded territories and rule indexes
-        pool = executor = default_executor(args.jobs)
-    results = {}
-    try:
-        for path in paths:
-            res = _run_one(path, args, executor, path.stem)
-            results[res.name] = res
-    finally:
-        if client is not None:
-            client.close()
-        if pool is not None:
-            pool.shutdown()
-    out = Path(args.output or Path("results") / "comparison")
-    target = write_comparison(results, out, force=args.force)
+            # one pool for all scenarios: workers keep their loaded territories and rule indexes
+            pool = executor = default_executor(args.jobs)
+        results = {}
+        clean = False
+        try:
+            for path, sc in loaded:
+                checkpoint = _checkpoint_dir(args, out, sc.name)
+                res = _run_loaded(sc, args, executor, path.stem, checkpoint)
+                results[res.name] = res
+            clean = True
+        finally:
+            if client is not None:
+                client.close()
+            _stop_pool(pool, clean)
+        target = write_comparison(results, out, force=args.force)
+        _clear_checkpoint(args)
     print(f"wrote {target}")
     print(f"report: {target / 'report.md'}")
     return EXIT_OK
@@ -241,18 +347,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_validate_history(args: argparse.Namespace) -> int:
     from simulator.validation import attach_validation, summary_lines
 
-    _check_run_options(args)
-    path = resolve_scenario(args.scenario)
-    executor, client = _executor(args)
-    try:
-        result = _run_one(path, args, executor, "history")
-    finally:
-        if client is not None:
-            client.close()
-    table = attach_validation(result)
-    out = Path(args.output or Path("results") / "history-validation")
-    target = result.save(out, force=args.force)
-    _clear_checkpoint(args, result.name)
+    tables = []
+    _, target = _run_and_save(
+        args,
+        args.scenario,
+        "history-validation",
+        "history",
+        before_save=lambda result: tables.append(attach_validation(result)),
+    )
+    table = tables[0]
     for line in summary_lines(table):
         print(line)
     held = int(table["holds"].sum())
@@ -404,6 +507,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted_message(args: argparse.Namespace, signum: int) -> str:
+    name = signal.Signals(signum).name
+    checkpoint = getattr(args, "checkpoint", None)
+    target = getattr(args, "target", None)
+    if checkpoint is not None and checkpoint.exists():
+        return (
+            f"openskies: interrupted by {name}; finished replications are kept in {checkpoint}; "
+            "run the same command with --resume to continue"
+        )
+    if target is not None:
+        return (
+            f"openskies: interrupted by {name}; nothing was written to {target}; run the same "
+            "command again (add --resume to keep finished replications if it is interrupted)"
+        )
+    return f"openskies: interrupted by {name}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -414,25 +534,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        return args.handler(args)
-    except OpenSkiesError as err:
-        text = str(err)
-        first, *rest = text.splitlines() or [""]
-        print(f"openskies: error: {first}", file=sys.stderr)
-        for line in rest:
-            print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("openskies: interrupted; nothing was written over existing results", file=sys.stderr)
-        return 130
-    except Exception as err:  # a bug: say so, and show the traceback on request
-        if args.debug:
-            traceback.print_exc()
-        else:
+    with signals_interrupt() as seen:
+        try:
+            return args.handler(args)
+        except KeyboardInterrupt as err:
+            signum = getattr(err, "signum", None) or seen.get("signum", signal.SIGINT)
+            print(_interrupted_message(args, signum), file=sys.stderr)
+            return 128 + signum
+        except OpenSkiesError as err:
+            text = str(err)
+            first, *rest = text.splitlines() or [""]
+            print(f"openskies: error: {first}", file=sys.stderr)
+            for line in rest:
+                print(line, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as err:
+            if "signum" in seen:  # e.g. a worker pool broken by the same Ctrl-C
+                print(_interrupted_message(args, seen["signum"]), file=sys.stderr)
+                return 128 + seen["signum"]
+            if err.errno not in ENVIRONMENT_ERRNOS:
+                return _bug(args, err)
+            where = f"{err.filename}: " if err.filename else ""
             print(
-                f"openskies: unexpected error ({type(err).__name__}: {err}); "
-                "rerun with --debug for the traceback and please report it",
+                f"openskies: error: {where}{err.strerror or err}; free some space or check the "
+                "folder's permissions, then run again",
                 file=sys.stderr,
             )
-        return EXIT_BUG
+            return EXIT_BAD_INPUT
+        except Exception as err:  # a bug: say so, and show the traceback on request
+            if "signum" in seen:
+                print(_interrupted_message(args, seen["signum"]), file=sys.stderr)
+                return 128 + seen["signum"]
+            return _bug(args, err)
+
+
+def _bug(args: argparse.Namespace, err: BaseException) -> int:
+    if args.debug:
+        traceback.print_exc()
+    else:
+        print(
+            f"openskies: unexpected error ({type(err).__name__}: {err}); "
+            "rerun with --debug for the traceback and please report it",
+            file=sys.stderr,
+        )
+    return EXIT_BUG
