@@ -99,10 +99,17 @@ def test_signal_during_a_run_leaves_nothing(tmp_path: Path, sig: signal.Signals)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+LONG = pytest.mark.long  # the whole matrix of resumes runs with -m long
+
+
 @pytest.mark.parametrize(
     ("sig", "jobs"),
-    [(signal.SIGINT, 1), (signal.SIGTERM, 2)],
-    ids=["SIGINT-jobs1", "SIGTERM-jobs2"],
+    [
+        pytest.param(signal.SIGTERM, 2, id="SIGTERM-jobs2"),
+        pytest.param(signal.SIGINT, 1, id="SIGINT-jobs1", marks=LONG),
+        pytest.param(signal.SIGTERM, 1, id="SIGTERM-jobs1", marks=LONG),
+        pytest.param(signal.SIGINT, 2, id="SIGINT-jobs2", marks=LONG),
+    ],
 )
 def test_signal_during_an_ensemble_then_resume(
     tmp_path: Path, sig: signal.Signals, jobs: int
@@ -134,13 +141,13 @@ def test_signal_during_an_ensemble_then_resume(
 
 @pytest.mark.parametrize(
     ("sig", "jobs"),
-    [(signal.SIGTERM, 1), (signal.SIGINT, 2)],
-    ids=["SIGTERM-jobs1", "SIGINT-jobs2"],
+    [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGINT, 2)],
+    ids=["SIGINT-jobs1", "SIGTERM-jobs1", "SIGINT-jobs2"],
 )
 def test_signal_during_an_ensemble_keeps_a_checkpoint(
     tmp_path: Path, sig: signal.Signals, jobs: int
 ) -> None:
-    """The other two combinations: the state left behind (the resume is tested above)."""
+    """The other combinations: the state left behind (their resumes run with -m long)."""
     out = tmp_path / "ens"
     checkpoint = tmp_path / ".ens.checkpoint"
     proc = start(command(out, "--replications", str(REPS), "--jobs", str(jobs), "--resume"))
