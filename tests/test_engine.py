@@ -4,79 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from itertools import pairwise
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.engine import STATUSES, EngineConfig, distributions_for, run_replication
-from simulator.engine.clock import Clock
+from simulator.engine import EngineConfig, distributions_for, run_replication
 from simulator.engine.operations import load_operations
-from simulator.engine.planning import MAX_PER_QUARTER
 from simulator.treaty import Registry
 from simulator.treaty.quotas import QuotaRules, Refusal
+from tests.invariants import check_invariants, parse
 
 GEORGIA = Refusal("GEO", "RUS", dt.date(2012, 4, 1))
-
-
-def parse(ts: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(ts)
-
-
-def check_invariants(config: EngineConfig, result, distributions) -> None:
-    """Every treaty invariant the engine must keep, on one replication's records."""
-    reg, rules = config.registry, config.rules
-    clock = Clock(min(config.years))
-    eta = {p.mission_id: p.eta for p in result.plans}
-    assert len(eta) == len(result.missions)
-    # <= 16 planned per observed holder per quarter (Annex H para 2)
-    per_quarter = Counter((p.year, p.quarter, p.observed) for p in result.plans)
-    assert max(per_quarter.values(), default=0) <= MAX_PER_QUARTER
-    # planned 96 h windows never overlap over one observed holder (Art. VI Sec. I para 3)
-    by_target: dict[str, list[float]] = {}
-    for p in result.plans:
-        by_target.setdefault(p.observed, []).append(p.eta)
-    for times in by_target.values():
-        times.sort()
-        assert all(b - a >= 96.0 for a, b in pairwise(times))
-    flown_intervals: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    counted: Counter = Counter()
-    for m in result.missions:
-        assert m.status in STATUSES
-        assert m.counted == STATUSES[m.status] or (m.status == "curtailed" and m.taxi)
-        planned_eta = clock.datetime(eta[m.mission_id])
-        if m.notified_at:
-            # Art. VI Sec. I para 5: >= 72 h notice
-            notice = planned_eta - parse(m.notified_at)
-            assert notice >= dt.timedelta(hours=72) - dt.timedelta(minutes=1)
-        if m.status in ("completed", "curtailed"):
-            start, end = parse(m.started_at), parse(m.ended_at)
-            # Art. VI Sec. I para 9: ETA to the end of the flight <= 96 h
-            assert end - planned_eta <= dt.timedelta(hours=96, minutes=1)
-            assert m.distance_km <= m.max_distance_km + 1e-6  # Annex A Sec. III
-            day = start.date()
-            observer_holders = (m.observer, *m.joint_with.split())
-            observers = [s for o in observer_holders for s in reg.members(o, day)]
-            targets = reg.members(m.observed, day)
-            assert observers and targets  # nobody flies after leaving
-            for a in observers:
-                for b in targets:
-                    assert reg.is_party(a, day) and reg.is_party(b, day)
-                    if rules.nato_practice:
-                        assert not (reg.is_nato_member(a, day) and reg.is_nato_member(b, day))
-            flown_intervals.setdefault(m.observed, []).append((parse(m.arrived_at), end))
-        if m.counted:
-            counted[(m.year, (m.observer, *m.joint_with.split()), m.observed)] += 1
-    for intervals in flown_intervals.values():
-        intervals.sort()
-        assert all(b[0] >= a[1] for a, b in pairwise(intervals))
-    granted = {
-        (d.year, g.observers, g.observed): g.flights for d in distributions for g in d.grants
-    }
-    for key, n in counted.items():
-        assert n <= granted[key], key
 
 
 @st.composite
