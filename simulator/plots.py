@@ -12,15 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from simulator.figure import Figure
 
 STATUS_COLOURS = {
     "completed": "#2b8cbe",
@@ -126,7 +124,7 @@ def flights_by_state(results: Mapping[str, Any]):
     fig, axes = _subplots(2, 1, figsize=(13, 8), sharex=True)
     states = sorted({s for r in results.values() for s in r.coverage["state"].unique()})
     width = 0.8 / max(len(results), 1)
-    colours = plt.get_cmap("tab10")
+    colours = matplotlib.colormaps["tab10"]
     for k, (label, res) in enumerate(results.items()):
         for ax, column in zip(axes, ("flights_received", "flights_conducted"), strict=True):
             d = _per_state(res.coverage, column).set_index("state").reindex(states)
@@ -227,7 +225,7 @@ def _base_map(
         )
     )
     polys = _country_polys(parties, resolution_km)
-    cm = plt.get_cmap(cmap)
+    cm = matplotlib.colormaps[cmap]
     for code, rings in sorted(polys.items()):
         if highlight is not None and code in highlight and np.isfinite(highlight[code]):
             colour = cm(norm(highlight[code]))
@@ -252,9 +250,18 @@ def _base_map(
     return polys
 
 
-def imaged_fraction_map(result: Any, resolution_km: float = 25.0):
+def _grid_resolution(result: Any, resolution_km: float | None) -> float:
+    """The grid the run imaged on (from its manifest) unless one is given."""
+    if resolution_km is not None:
+        return resolution_km
+    geography = (getattr(result, "manifest", None) or {}).get("data", {}).get("geography")
+    return float((geography or {}).get("grid", {}).get("resolution_km", 25.0))
+
+
+def imaged_fraction_map(result: Any, resolution_km: float | None = None):
     """Each party shaded by the share of its territory imaged per year (mean over years and
     replications); non-parties in grey, states that were not parties in white."""
+    resolution_km = _grid_resolution(result, resolution_km)
     cov = result.coverage
     frac = cov.groupby("state")["imaged_fraction"].mean().to_dict()
     fig, ax = _subplots(figsize=(11, 9))
@@ -265,7 +272,7 @@ def imaged_fraction_map(result: Any, resolution_km: float = 25.0):
     parties = load_territories(resolution_km).party_codes
     shade = {c: frac.get(c, float("nan")) for c in parties}
     _base_map(ax, resolution_km, shade, norm)
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=CMAP)
+    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=CMAP)
     fig.colorbar(
         sm,
         ax=ax,
@@ -284,8 +291,10 @@ def imaged_fraction_map(result: Any, resolution_km: float = 25.0):
     return fig
 
 
-def imaged_cells_map(result: Any, resolution_km: float = 25.0):
-    """The cells imaged in replication 0 over the whole period, on the treaty map."""
+def imaged_cells_map(result: Any, resolution_km: float | None = None):
+    """The cells imaged in replication 0 over the whole period, on the treaty map (cell ids
+    belong to the run's grid, so the resolution comes from its manifest)."""
+    resolution_km = _grid_resolution(result, resolution_km)
     fig, ax = _subplots(figsize=(11, 9))
     _base_map(ax, resolution_km)
     cells = getattr(result, "cells", None) or {}
@@ -368,7 +377,7 @@ def measures_bars(rows: pd.DataFrame):
     ``scenario, measure, mean, p05, p95`` (see :func:`simulator.report.headline_table`)."""
     measures = list(dict.fromkeys(rows["measure"]))
     fig, axes = _subplots(1, len(measures), figsize=(3.2 * len(measures), 4.2), squeeze=False)
-    colours = plt.get_cmap("tab10")
+    colours = matplotlib.colormaps["tab10"]
     for ax, measure in zip(axes[0], measures, strict=True):
         d = rows[rows["measure"] == measure]
         x = np.arange(len(d))

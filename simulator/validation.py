@@ -142,7 +142,7 @@ def validation_table(result: Result) -> pd.DataFrame:
 
 def validation_figure(result: Result):
     """Annual and cumulative counted flights: simulated 90 % band against the record."""
-    from matplotlib.figure import Figure
+    from simulator.figure import Figure
 
     m = result.missions[result.missions["counted"].astype(bool)]
     per = m.groupby(["year", "replication"]).size().unstack(fill_value=0)

@@ -1,4 +1,4 @@
-"""Coverage maps with matplotlib (Agg) and our own projection: no cartopy.
+"""Coverage maps with matplotlib and our own projection: no cartopy, no pyplot.
 
 A Lambert azimuthal equal-area projection centred on the state keeps Russia whole across the
 180th meridian (Chukotka joins the mainland) and shows areas true to scale.
@@ -6,21 +6,18 @@ A Lambert azimuthal equal-area projection centred on the state keeps Russia whol
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import itertools
-
-import matplotlib.pyplot as plt
 import numpy as np
 import shapely
 from matplotlib.collections import LineCollection, PolyCollection
 from pyproj import Transformer
 
+from simulator.figure import Figure
 from simulator.geo.ellipsoid import geodesic_points, to_latlon
 from simulator.geo.grid import StateGrid
 
@@ -64,7 +61,8 @@ def plot_coverage(
     terr = grid.territories
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(11, 7), dpi=110)
+        fig = Figure(figsize=(11, 7), dpi=110)
+        ax = fig.subplots()
     else:
         fig = ax.figure
     # extent from the territory's cells
@@ -109,7 +107,7 @@ def plot_coverage(
         ax.add_collection(PolyCollection(list(quads), facecolor=colours, edgecolor="none",
                                          zorder=3))
     # routes
-    cmap = plt.get_cmap("autumn")
+    cmap = matplotlib.colormaps["autumn"]
     for i, r in enumerate(routes):
         segs = []
         wp = list(r.waypoints)
