@@ -60,7 +60,18 @@ def run(
     config = engine_config(sc)
     distributions = distributions_for(config)
     sharing = sc.model.sharing
-    job_list = make_jobs(config, reps, base_seed, distributions, sharing.policy, sharing.recipients)
+    fingerprint = "\n".join(
+        (sc.to_toml(), __version__, config.registry.tables.data_hash, str(config.geometry))
+    )
+    job_list = make_jobs(
+        config,
+        reps,
+        base_seed,
+        distributions,
+        sharing.policy,
+        sharing.recipients,
+        fingerprint=fingerprint,
+    )
     own_pool = executor is None and reps > 1
     pool = default_executor(jobs) if own_pool else executor
     try:

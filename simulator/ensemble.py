@@ -31,7 +31,9 @@ class Job:
     """What a worker needs for one replication (picklable)."""
 
     config: EngineConfig
-    config_key: str  # identifies equal configs, so a worker reuses the first copy it unpickled
+    # The scenario's fingerprint (see make_jobs): a worker reuses the first copy of a config it
+    # unpickled, and a checkpoint is only resumed for the same scenario.
+    config_key: str
     index: int
     entropy: int
     spawn_key: tuple[int, ...]
@@ -53,6 +55,7 @@ class ReplicationOutput:
     events: int
     seconds: float
     cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
+    config_key: str = ""  # the fingerprint of the scenario it belongs to
 
 
 #: Configs a worker process has seen, by key. Every job carries its own pickled copy; reusing
@@ -125,6 +128,7 @@ def replicate(job: Job) -> ReplicationOutput:
         events=res.events,
         seconds=time.perf_counter() - start,
         cells=cells,
+        config_key=job.config_key,
     )
 
 
@@ -141,11 +145,22 @@ def make_jobs(
     distributions: Iterable[Distribution],
     sharing_policy: str = "treaty",
     sharing_recipients: Iterable[str] = (),
+    fingerprint: str | None = None,
 ) -> list[Job]:
-    """One job per replication, seeded from ``SeedSequence(seed).spawn(replications)``."""
+    """One job per replication, seeded from ``SeedSequence(seed).spawn(replications)``.
+
+    ``fingerprint`` identifies the scenario across processes (the API passes a hash of the
+    scenario's TOML, the tool version and the treaty data), so ``--resume`` never reuses a
+    replication of a different scenario with the same seed. Without one, the jobs' contents are
+    hashed: enough to share a config within a process, but not stable across processes.
+    """
     dists = tuple(distributions)
     children = np.random.SeedSequence(seed).spawn(replications)
-    config_key = hashlib.sha256(pickle.dumps((config, dists))).hexdigest()
+    sharing = (sharing_policy, tuple(sorted(sharing_recipients)))
+    config_key = hashlib.sha256(
+        fingerprint.encode() if fingerprint is not None else pickle.dumps((config, dists))
+    ).hexdigest()
+    config_key = hashlib.sha256(f"{config_key} {sharing}".encode()).hexdigest()
     return [
         Job(
             config,
@@ -217,7 +232,7 @@ def save_checkpoint(folder: Path, out: ReplicationOutput) -> None:
 
 
 def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:
-    """A saved replication for this job, if one exists with the same seed."""
+    """A saved replication for this job, if one exists with the same seed and scenario."""
     path = _checkpoint_path(folder, job.index)
     if not path.exists():
         return None
@@ -227,5 +242,7 @@ def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:
         return None
     if data.get("entropy") != job.entropy or tuple(data.get("spawn_key", ())) != job.spawn_key:
         return None
+    if data.get("config_key") != job.config_key:
+        return None  # the same seed, but another scenario (or a changed one): recompute
     data["spawn_key"] = tuple(data["spawn_key"])
     return ReplicationOutput(**data)

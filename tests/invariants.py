@@ -164,8 +164,8 @@ def check_quota_table(config: EngineConfig, quotas: pd.DataFrame, years: Iterabl
             # of the observer's total active quota or the observed's passive quota
             passive = reg.passive_quota(target, year).quota
             if rules.fifty_percent_rule == "always":
-                if year in config.review.no_agreement:
-                    continue  # known gap, see test_fifty_percent_always_survives_the_fallback
+                if target in config.review.no_agreement.get(year, ()):
+                    continue  # Art. III Sec. I para 7: last agreed rows carried over, not re-cut
                 total = charged[observer] if each else observer_capacity(reg, observer, year, rules)
             elif fifty_percent_applies(observer, year, rules):
                 total = observer_capacity(reg, observer, year, rules)

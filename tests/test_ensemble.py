@@ -151,3 +151,53 @@ def test_manifest_records_every_replication_seed(name: str) -> None:
     seeds = res.manifest["replication_seeds"]
     assert [s["replication"] for s in seeds] == [0, 1, 2]
     assert len({(s["entropy"], tuple(s["spawn_key"])) for s in seeds}) == 3
+
+
+def test_checkpoints_are_resumed_only_for_the_same_scenario(tmp_path: Path) -> None:
+    """--resume after changing the scenario (here a --set value) with the same seed must not
+    reuse the old replications; the same scenario in a fresh process must."""
+    path = bundled_scenarios()[SCENARIO]
+    first = run(
+        path, replications=2, seed=5, overrides=FAST, jobs=1, figures=False, checkpoint=tmp_path
+    )
+    again = run(
+        path, replications=2, seed=5, overrides=FAST, jobs=1, figures=False, checkpoint=tmp_path
+    )
+    assert again.missions.equals(first.missions)
+    changed = run(
+        path,
+        replications=2,
+        seed=5,
+        overrides=(*FAST, "rules.nato_practice=false"),
+        jobs=1,
+        figures=False,
+        checkpoint=tmp_path,
+    )
+    assert not changed.missions.equals(first.missions)
+    assert (changed.missions["status"] != "not_flown_nato").all()
+    code = (
+        "import sys, json; from simulator.api import run; from simulator.cli import "
+        "bundled_scenarios; from pathlib import Path; calls = [];"
+        f"run(bundled_scenarios()[{SCENARIO!r}], replications=2, seed=5, overrides={FAST!r}, "
+        "jobs=1, figures=False, checkpoint=Path(sys.argv[1]), "
+        "progress=lambda o: calls.append(o.seconds)); print(json.dumps(calls))"
+    )
+    other = tmp_path.parent / "fresh"
+    run(path, replications=2, seed=5, overrides=FAST, jobs=1, figures=False, checkpoint=other)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(other)], capture_output=True, text=True, check=True
+    )
+    reported = [float(x) for x in out.stdout.strip().splitlines()[-1].strip("[]").split(",")]
+    saved = sorted(o.seconds for o in first_outputs(other))
+    assert sorted(reported) == saved  # loaded from the checkpoints, not recomputed
+
+
+def first_outputs(folder: Path):
+    import json
+
+    from simulator.ensemble import ReplicationOutput
+
+    for path in sorted(folder.glob("replication-*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["spawn_key"] = tuple(data["spawn_key"])
+        yield ReplicationOutput(**data)

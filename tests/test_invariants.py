@@ -139,14 +139,6 @@ def test_a_group_ending_early_leaves_its_members_an_airfield(registry: Registry)
     assert registry.airfields("BY-RU", day)  # holders with airfields in force are unchanged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the aircraft is chosen on the ETA day and not re-checked on the flight day, "
-    "so a mission notified before its aircraft's owner withdraws still flies after (here the "
-    "BY-RU group kept, Russia leaving 18 Dec 2021, Belarus flying Russian aircraft on 19-20 "
-    "Dec). Fix: in missions._fly, next to the _pair_status check at commencement, end the "
-    "mission 'cancelled_aircraft' unless fleets.usable(aircraft, flight day, registry).",
-)
 def test_no_flight_in_an_aircraft_of_a_state_that_has_left() -> None:
     # Art. II para 4: an observation aircraft is registered by a State Party; Art. XV.
     targets = ["DNK", "NOR", "GBR", "FRA", "DEU", "ITA", "ESP", "CAN", "TUR", "POL"]
@@ -173,15 +165,6 @@ def test_no_flight_in_an_aircraft_of_a_state_that_has_left() -> None:
         assert reg.is_party(aircraft_owner(m["aircraft"]), day), m
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="treaty.distribution: the literal 50 % rule ('always') is applied before the Art. "
-    "III Sec. I para 7 fallback, which then drops the grants over the holders without "
-    "agreement; the observer's total active quota shrinks and a pair already at 50 % of the "
-    "old total exceeds 50 % of the new one (here FRA over BY-RU: 3 flights). Fix: apply "
-    "_apply_literal_fifty_percent to the grants after _fallback (the kept fallback rows "
-    "fixed), or compute the totals it uses without the holders in no_agreement.",
-)
 def test_fifty_percent_always_survives_the_fallback() -> None:
     doc = {
         "period": {"start": 2009, "end": 2009},

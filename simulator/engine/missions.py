@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.engine.fleets import Aircraft
+from simulator.engine.fleets import Aircraft, usable
 from simulator.engine.planning import PlannedMission
 from simulator.engine.records import STATUSES, MissionRecord
 from simulator.engine.routes import Airfield
@@ -226,6 +226,11 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             world.per_period(reg.states_parties, day=day),
             rng,
         )
+        if route.distance_km <= 0.0:
+            # No legal route from this airfield (every leg broke a rule, e.g. a small state on a
+            # coarse grid): no mission plan can be agreed, so the observer declines and the
+            # flight is not counted (Art. VIII Sec. I para 5).
+            return _finish(world, rec, "declined")
         stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)
         flight_h = route.distance_km / aircraft.cruise_kmh + stops * ops.t("refuelling_stop_hours")
         # Weather holds: retry a day later while the flight still ends inside the window.
@@ -237,9 +242,14 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
                 return _finish(world, rec, "cancelled_weather")
         if start + flight_h > window_end:
             return _finish(world, rec, "cancelled_weather")
-        blocked = _pair_status(world, m, clock.date(start))
+        flight_day = clock.date(start)
+        blocked = _pair_status(world, m, flight_day)
         if blocked:  # e.g. a withdrawal took effect between the notice and the flight
             return _finish(world, rec, blocked)
+        if not usable(aircraft, flight_day, world.registry):
+            # Art. II para 4: an observation aircraft is one a State Party designated; its
+            # owner left (Art. XV) or it went out of service between the ETA and the flight.
+            return _finish(world, rec, "cancelled_aircraft")
         yield env.timeout(start - env.now)
         world.events += 1
         rec.started_at = clock.iso(env.now)

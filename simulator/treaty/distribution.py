@@ -138,18 +138,22 @@ def distribute(
     _apply_pair_caps(registry, year, work, rules, notes)
     _apply_observer_capacity(registry, year, work, rules, notes)
     _apply_accept_limits(registry, year, work, notes)
+    stuck = sorted(review.no_agreement.get(year, frozenset()))
+    carried: list[Grant] = []
+    if stuck:
+        # Art. III Sec. I para 7: the last agreed distribution over these holders stays; it
+        # replaces whatever was requested over them (and counts in the observers' totals).
+        work = {k: n for k, n in work.items() if k[2] not in stuck}
+        carried, fallback_notes = _fallback(registry, year, [], stuck, previous, rules, holders)
+        notes += fallback_notes
     if rules.fifty_percent_rule == "always":
-        _apply_literal_fifty_percent(registry, year, work, rules, notes)
+        _apply_literal_fifty_percent(registry, year, work, rules, notes, carried)
     merged: dict[tuple[tuple[str, ...], str], int] = {}
     for (_, obs, tgt), n in sorted(work.items()):
         merged[(obs, tgt)] = merged.get((obs, tgt), 0) + n
     grants = [Grant(obs, tgt, n) for (obs, tgt), n in sorted(merged.items()) if n > 0]
-    status = "agreed"
-    stuck = sorted(review.no_agreement.get(year, frozenset()))
-    if stuck:
-        grants, fallback_notes = _fallback(registry, year, grants, stuck, previous, rules, holders)
-        notes += fallback_notes
-        status = "fallback"
+    grants = sorted([*grants, *carried], key=lambda g: (g.observers, g.observed))
+    status = "fallback" if stuck else "agreed"
     return Distribution(year, status, tuple(grants), tuple(notes))
 
 
@@ -255,15 +259,19 @@ def _share_by_priority(work, keys, available: int) -> None:
         available = 0
 
 
-def _apply_literal_fifty_percent(registry, year, work, rules, notes) -> None:
+def _apply_literal_fifty_percent(registry, year, work, rules, notes, carried=()) -> None:
     """Mode ``always``: each pair <= ceil(50 % of min(observer's distributed total active
     quota, observed's passive quota)), repeated until stable since cuts lower the totals.
-    (Read literally, an observer with a single target may then fly over it only once.)"""
+    (Read literally, an observer with a single target may then fly over it only once.)
+    ``carried`` grants (Art. III Sec. I para 7 fallback) count in the totals but are not cut."""
     before = dict(work)
     changed = True
     while changed:
         changed = False
         totals: dict[str, int] = {}
+        for g in carried:
+            for o in _charged_observers(g.observers, rules):
+                totals[o] = totals.get(o, 0) + g.flights
         for (_, obs, _), n in work.items():
             for o in _charged_observers(obs, rules):
                 totals[o] = totals.get(o, 0) + n
