@@ -8,6 +8,7 @@ America, Europe and the whole of Russia (Chukotka joined across 180 degrees) at 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -184,27 +185,30 @@ def _polar_transform():
     )
 
 
-def _country_polys(codes: list[str], resolution_km: float) -> dict[str, list[np.ndarray]]:
+def _country_polys(codes: list[str], resolution_km: float) -> dict[str, tuple[np.ndarray, ...]]:
+    return {code: _country_rings(code, resolution_km) for code in codes}
+
+
+@functools.lru_cache(maxsize=512)
+def _country_rings(code: str, resolution_km: float) -> tuple[np.ndarray, ...]:
+    """One state's outline, simplified and projected (cached: every map draws the world)."""
     import shapely
 
     from simulator.geo import load_territories
 
     terr = load_territories(resolution_km)
     tf = _polar_transform()
-    out: dict[str, list[np.ndarray]] = {}
-    for code in codes:
-        geom = terr.territory(code) if code in terr.party_codes else terr.country(code).geometry
-        geom = shapely.simplify(geom, 0.05, preserve_topology=True)
-        rings = []
-        for p in getattr(geom, "geoms", [geom]):
-            if p.geom_type != "Polygon" or p.is_empty or p.area < 0.01:
-                continue
-            ring = np.asarray(p.exterior.coords)
-            x, y = tf.transform(ring[:, 0], ring[:, 1])
-            if np.all(np.isfinite(x)) and np.hypot(x, y).max() < 9500:
-                rings.append(np.column_stack([x, y]))
-        out[code] = rings
-    return out
+    geom = terr.territory(code) if code in terr.party_codes else terr.country(code).geometry
+    geom = shapely.simplify(geom, 0.05, preserve_topology=True)
+    rings = []
+    for p in getattr(geom, "geoms", [geom]):
+        if p.geom_type != "Polygon" or p.is_empty or p.area < 0.01:
+            continue
+        ring = np.asarray(p.exterior.coords)
+        x, y = tf.transform(ring[:, 0], ring[:, 1])
+        if np.all(np.isfinite(x)) and np.hypot(x, y).max() < 9500:
+            rings.append(np.column_stack([x, y]))
+    return tuple(rings)
 
 
 def _base_map(

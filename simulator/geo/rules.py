@@ -99,6 +99,19 @@ def densify(seqs: Iterable[np.ndarray], spacing_km: float = VERTEX_SPACING_KM) -
     return np.concatenate(chunks) if chunks else np.zeros((0, 3))
 
 
+_PART_POINTS: dict[tuple[str, int, bytes], np.ndarray] = {}
+
+
+def _part_points(code: str, index: int, geometry: BaseGeometry) -> np.ndarray:
+    """Densified boundary points of one part of a country, computed once per process: every
+    rule index (one per observed holder and list of parties) needs the same neighbours."""
+    key = (code, index, shapely.to_wkb(shapely.envelope(geometry)))
+    points = _PART_POINTS.get(key)
+    if points is None:
+        points = _PART_POINTS[key] = densify(_boundary_lonlat(geometry))
+    return points
+
+
 def _region_filter(grid: StateGrid, xyz: np.ndarray) -> np.ndarray:
     """Keep points near the grid: inside its latitude range and its occupied longitudes."""
     if len(xyz) == 0 or grid.n_cells == 0:
@@ -234,25 +247,27 @@ class RouteRules:
         party_sov = terr.sovereign_of([c for c in party_codes if c in terr.party_codes]) | \
             terr.sovereign_of([c for c in party_codes if c not in terr.party_codes
                                and c in terr.countries])
-        non_party, foreign = [], []
+        non_party: list[np.ndarray] = []  # densified boundary points, part by part
+        foreign: list[np.ndarray] = []
         lat_lo = float(grid.lat.min()) - FILTER_MARGIN_DEG if grid.n_cells else 0.0
         lat_hi = float(grid.lat.max()) + FILTER_MARGIN_DEG if grid.n_cells else 0.0
         for code, country in sorted(terr.countries.items()):
             if code in observed_adm0:
                 continue
-            parts = [g for g in getattr(country.geometry, "geoms", [country.geometry])
-                     if g.bounds[3] >= lat_lo and g.bounds[1] <= lat_hi]
-            (foreign if country.sov_a3 in party_sov else non_party).extend(parts)
+            side = foreign if country.sov_a3 in party_sov else non_party
+            for i, g in enumerate(getattr(country.geometry, "geoms", [country.geometry])):
+                if g.bounds[3] >= lat_lo and g.bounds[1] <= lat_hi:
+                    side.append(_part_points(code, i, g))
         # parts of an observed record outside its treaty territory (e.g. French Guiana)
         clipped = sorted({p.adm0_a3 for c in grid.codes for p in terr.parts_of(c) if p.bbox})
         for code in clipped:
             rest = shapely.difference(terr.country(code).geometry, terr.union(grid.codes))
             if not rest.is_empty and rest.area > 1e-6:
-                foreign.append(rest)
+                foreign.append(densify(_boundary_lonlat(rest)))
         clearances = []
-        for kind, geoms, clr in (("non_party", non_party, NON_PARTY_CLEARANCE_KM),
-                                 ("foreign_land", foreign, 0.0)):
-            pts = densify(s for g in geoms for s in _boundary_lonlat(g))
+        for kind, chunks, clr in (("non_party", non_party, NON_PARTY_CLEARANCE_KM),
+                                  ("foreign_land", foreign, 0.0)):
+            pts = np.concatenate(chunks) if chunks else np.zeros((0, 3))
             pts = pts[_region_filter(grid, pts)]
             clearances.append(_clearance(kind, kind, clr, pts))
         self.caps: list[Restriction] = []
