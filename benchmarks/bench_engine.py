@@ -153,8 +153,8 @@ def main() -> list[dict[str, object]]:
     add("engine cost per event / timeout-only loop", engine_us / timeout_us, "x")
     add("engine events per second (loop)", 1e6 / engine_us, "events/s")
     add("missions per second (loop)", missions / loop, "missions/s")
-    add("one treaty-year, planning + seeding missions", setup, "s")
-    add("one treaty-year, simulation loop", loop, "s")
+    add("one treaty-year, planning + seeding missions", setup * 1000, "ms")
+    add("one treaty-year, simulation loop", loop * 1000, "ms")
     geo = EngineConfig(years=(2019,), geometry=True, geo={"resolution_km": 25.0})
     cold = _engine_loop(geo, 0, dists)
     warm = [_engine_loop(geo, s, dists) for s in (1, 2)]

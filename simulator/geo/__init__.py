@@ -9,39 +9,54 @@ Knows nothing of quotas or SimPy; the engine calls it with plain data::
     tracker = CoverageTracker(grid); tracker.add_route(route, optical_fraction=0.7, rng=rng)
 """
 
-from simulator.geo.coverage import CoverageTracker, FlightCoverage
-from simulator.geo.footprint import footprint, footprint_area_km2
-from simulator.geo.grid import GridSpec, StateGrid
-from simulator.geo.restrictions import (
-    Restriction,
-    abkhazia_south_ossetia_corridor,
-    border_corridor,
-    hawaii_cap,
-    kaliningrad_sublimit,
-    region_of,
-)
-from simulator.geo.routes import (
-    Route,
-    check_route,
-    evaluate_route,
-    naive_route,
-    plan_route,
-    route_rules,
-)
-from simulator.geo.sensors import (
-    DEFAULT_SENSOR_ID,
-    MAX_OPTICAL_SWATH_KM,
-    MAX_SAR_SWATH_KM,
-    SensorSpec,
-    load_sensors,
-    sensor,
-)
-from simulator.geo.territories import (
-    DEFAULT_RESOLUTION_KM,
-    Territories,
-    load_territories,
-    provenance,
-)
+import importlib
+from typing import Any
+
+# Names are imported on first use (PEP 562): reading territory areas for a run without
+# geometry should not pay for the route planner's k-d trees (scipy) at start-up.
+_WHERE = {
+    "CoverageTracker": "coverage",
+    "FlightCoverage": "coverage",
+    "footprint": "footprint",
+    "footprint_area_km2": "footprint",
+    "GridSpec": "grid",
+    "StateGrid": "grid",
+    "Restriction": "restrictions",
+    "abkhazia_south_ossetia_corridor": "restrictions",
+    "border_corridor": "restrictions",
+    "hawaii_cap": "restrictions",
+    "kaliningrad_sublimit": "restrictions",
+    "region_of": "restrictions",
+    "Route": "routes",
+    "check_route": "routes",
+    "evaluate_route": "routes",
+    "naive_route": "routes",
+    "plan_route": "routes",
+    "route_rules": "routes",
+    "DEFAULT_SENSOR_ID": "sensors",
+    "MAX_OPTICAL_SWATH_KM": "sensors",
+    "MAX_SAR_SWATH_KM": "sensors",
+    "SensorSpec": "sensors",
+    "load_sensors": "sensors",
+    "sensor": "sensors",
+    "DEFAULT_RESOLUTION_KM": "territories",
+    "Territories": "territories",
+    "load_territories": "territories",
+    "provenance": "territories",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'simulator.geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"simulator.geo.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "DEFAULT_RESOLUTION_KM",
