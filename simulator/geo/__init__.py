@@ -12,13 +12,15 @@ Knows nothing of quotas or SimPy; the engine calls it with plain data::
 import importlib
 from typing import Any
 
+# ``footprint`` is both a submodule and a function: import the function now, or importing the
+# submodule anywhere would leave the package attribute pointing at the module.
+from simulator.geo.footprint import footprint, footprint_area_km2
+
 # Names are imported on first use (PEP 562): reading territory areas for a run without
 # geometry should not pay for the route planner's k-d trees (scipy) at start-up.
 _WHERE = {
     "CoverageTracker": "coverage",
     "FlightCoverage": "coverage",
-    "footprint": "footprint",
-    "footprint_area_km2": "footprint",
     "GridSpec": "grid",
     "StateGrid": "grid",
     "Restriction": "restrictions",
