@@ -57,20 +57,28 @@ def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> 
         pool.shutdown()
     from dask.distributed import Client, LocalCluster
 
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        dasked = run(
-            path,
-            replications=4,
-            seed=11,
-            overrides=FAST,
-            executor=client.get_executor(),
-            figures=False,
-        )
+    # Starting a LocalCluster writes MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS, PYTHONHASHSEED...
+    # into this process's environment for its workers and leaves them there; every later
+    # subprocess (the notebooks' kernels) would inherit them and run ~40 % slower.
+    environ = dict(os.environ)
+    try:
+        with (
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            dasked = run(
+                path,
+                replications=4,
+                seed=11,
+                overrides=FAST,
+                executor=client.get_executor(),
+                figures=False,
+            )
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     a = tables(serial, tmp_path / "serial")
     assert a == tables(parallel, tmp_path / "parallel")
     assert a == tables(dasked, tmp_path / "dask")
