@@ -212,8 +212,15 @@ def _country_rings(code: str, resolution_km: float) -> tuple[np.ndarray, ...]:
 
 
 def _base_map(
-    ax, resolution_km: float, highlight: Mapping[str, float] | None = None, norm=None, cmap=CMAP
+    ax,
+    resolution_km: float,
+    highlight: Mapping[str, float] | None = None,
+    norm=None,
+    cmap=CMAP,
+    absent: frozenset[str] = frozenset(),
 ):
+    """The treaty map: parties in colour (``highlight`` values through ``norm``), states in
+    ``absent`` (not parties in the period) in white, the rest of the world in grey."""
     from simulator.geo import load_territories
 
     terr = load_territories(resolution_km)
@@ -233,7 +240,7 @@ def _base_map(
     for code, rings in sorted(polys.items()):
         if highlight is not None and code in highlight and np.isfinite(highlight[code]):
             colour = cm(norm(highlight[code]))
-        elif highlight is not None and code in highlight:
+        elif (highlight is not None and code in highlight) or code in absent:
             colour = "#ffffff"
         else:
             colour = "#e0dccf"
@@ -300,7 +307,11 @@ def imaged_cells_map(result: Any, resolution_km: float | None = None):
     belong to the run's grid, so the resolution comes from its manifest)."""
     resolution_km = _grid_resolution(result, resolution_km)
     fig, ax = _subplots(figsize=(11, 9))
-    _base_map(ax, resolution_km)
+    in_period = set(result.coverage["state"])
+    from simulator.geo import load_territories
+
+    absent = frozenset(load_territories(resolution_km).party_codes) - in_period
+    _base_map(ax, resolution_km, absent=absent if in_period else frozenset())
     cells = getattr(result, "cells", None) or {}
     if cells:
         from simulator.geo import load_territories
@@ -319,7 +330,7 @@ def imaged_cells_map(result: Any, resolution_km: float | None = None):
     total = result.coverage[result.coverage["replication"] == 0]["imaged_km2"].sum()
     ax.set_title(
         f"{result.name}: cells imaged by observation flights (replication 0; "
-        f"{total:,.0f} km² imaged, summed over years)",
+        f"{total:,.0f} km² imaged, summed over years)\nwhite: not a party in the period",
         fontsize=10,
     )
     fig.tight_layout()
