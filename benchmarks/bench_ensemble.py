@@ -18,14 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.api import run
-from simulator.cli import bundled_scenarios
-from simulator.treaty import load_registry
-from simulator.treaty.distribution import distribute
-from simulator.treaty.quotas import QuotaRules
-from simulator.treaty.requests import requests_for_year
-
 OUT = Path("results/benchmarks")
+
+# The simulator is imported inside the functions: worker processes start with "spawn" and
+# re-import this script, and a script that imports the whole API at the top makes every worker
+# pay for it (0.7 s each), as the command line does not.
 
 
 def _time(fn, repeat: int = 1) -> float:
@@ -38,6 +35,11 @@ def _time(fn, repeat: int = 1) -> float:
 
 
 def distributions_per_second() -> float:
+    from simulator.treaty import load_registry
+    from simulator.treaty.distribution import distribute
+    from simulator.treaty.quotas import QuotaRules
+    from simulator.treaty.requests import requests_for_year
+
     reg, rules = load_registry(), QuotaRules()
     reqs = requests_for_year(reg, 2019, rules, "historical")
     distribute(reg, 2019, reqs, rules)
@@ -66,6 +68,9 @@ def routes_per_second() -> float:
 
 def main(quick: bool = False) -> list[dict[str, object]]:
     """Print the benchmark table; return its rows."""
+    from simulator.api import run
+    from simulator.cli import bundled_scenarios
+
     base = bundled_scenarios()["baseline-2019"]
     history = bundled_scenarios()["history-2002-2024"]
     rows: list[dict[str, object]] = []

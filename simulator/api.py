@@ -57,24 +57,24 @@ def run(
     reps = replications if replications is not None else sc.model.run.replications
     base_seed = seed if seed is not None else sc.model.run.seed
     started = time.perf_counter()
-    config = engine_config(sc)
-    distributions = distributions_for(config)
-    sharing = sc.model.sharing
-    fingerprint = "\n".join(
-        (sc.to_toml(), __version__, config.registry.tables.data_hash, str(config.geometry))
-    )
-    job_list = make_jobs(
-        config,
-        reps,
-        base_seed,
-        distributions,
-        sharing.policy,
-        sharing.recipients,
-        fingerprint=fingerprint,
-    )
     own_pool = executor is None and reps > 1
-    pool = default_executor(jobs) if own_pool else executor
+    pool = default_executor(jobs) if own_pool else executor  # workers start while we plan
     try:
+        config = engine_config(sc)
+        distributions = distributions_for(config)
+        sharing = sc.model.sharing
+        fingerprint = "\n".join(
+            (sc.to_toml(), __version__, config.registry.tables.data_hash, str(config.geometry))
+        )
+        job_list = make_jobs(
+            config,
+            reps,
+            base_seed,
+            distributions,
+            sharing.policy,
+            sharing.recipients,
+            fingerprint=fingerprint,
+        )
         outputs = run_jobs(job_list, pool, checkpoint, progress)
     finally:
         if own_pool and pool is not None:

@@ -177,11 +177,23 @@ def make_jobs(
 
 
 def default_executor(jobs: int | None) -> Executor | None:
-    """A process pool that starts workers fresh ("spawn", no reliance on fork); None for 1."""
+    """A process pool that starts workers fresh ("spawn", no reliance on fork); None for 1.
+
+    The workers are started at once, each importing the engine, so their start-up overlaps
+    with the caller building the scenario and its quota distributions.
+    """
     workers = jobs or os.cpu_count() or 1
     if workers <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    """Import what every replication needs (run in each new worker)."""
+    import simulator.engine.world  # noqa: F401
 
 
 def run_jobs(

@@ -90,13 +90,22 @@ def report(label: str, counts: Counter) -> None:
     print(f"\n[invariants] {label}: {shown}")
 
 
-# ------------------------------------------------------------ default size
-def test_invariants_over_random_scenario_years(registry: Registry) -> None:
-    rng = np.random.default_rng(20020101)
-    counts = run_cases(rng, 40)
-    counts["pre_2002_years"] = before_entry_into_force(rng, 5, registry)
-    report("default, no geometry", counts)
-    assert counts["scenario_years"] >= 60
+# ------------------------------------------- default size, and full size under -m long
+@pytest.mark.parametrize(
+    ("seed", "scenarios", "pre_2002", "minimum_years"),
+    [
+        pytest.param(20020101, 40, 5, 60, id="default"),
+        pytest.param(24031992, 300, 40, 500, id="full", marks=pytest.mark.long),
+    ],
+)
+def test_invariants_over_random_scenario_years(
+    registry: Registry, seed: int, scenarios: int, pre_2002: int, minimum_years: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    counts = run_cases(rng, scenarios)
+    counts["pre_2002_years"] = before_entry_into_force(rng, pre_2002, registry)
+    report(f"{scenarios} scenarios, no geometry", counts)
+    assert counts["scenario_years"] >= minimum_years
     assert counts["completed"] > 0 and counts["not_flown_withdrawal"] > 0
 
 
@@ -105,16 +114,6 @@ def test_coverage_bounds_with_geometry(isolated_geo_cache) -> None:
     counts = run_cases(rng, 3, geometry=True, small=True)
     report("default, geometry", counts)
     assert counts["footprints"] > 0
-
-
-# ---------------------------------------------------------------- full size
-@pytest.mark.long
-def test_invariants_at_full_size(registry: Registry) -> None:
-    rng = np.random.default_rng(24031992)
-    counts = run_cases(rng, 300)
-    counts["pre_2002_years"] = before_entry_into_force(rng, 40, registry)
-    report("long, no geometry", counts)
-    assert counts["scenario_years"] >= 500
 
 
 @pytest.mark.long
