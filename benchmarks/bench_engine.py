@@ -28,7 +28,7 @@ from simulator.engine.missions import mission
 from simulator.engine.planning import plan_year
 from simulator.engine.world import World, make_routes
 
-REPEAT = 15
+REPEAT = 21
 
 
 def _prepared_world(config: EngineConfig, seed: int, dists) -> tuple[World, float]:
@@ -127,18 +127,24 @@ def main() -> list[dict[str, object]]:
     plain = EngineConfig(years=(2019,), geometry=False)
     dists = distributions_for(plain)
     first = _engine_loop(plain, 99, dists)  # fills the memos every later replication shares
-    runs = [_engine_loop(plain, s, dists) for s in range(REPEAT)]
+    mix = event_mix(plain, dists)
+    # Engine and bare loops alternate, and the ratios are taken pair by pair: this machine's
+    # speed drifts by tens of per cent over a minute, which would otherwise land in the ratio.
+    runs, bare, timeouts = [], [], []
+    for s in range(REPEAT):
+        runs.append(_engine_loop(plain, s, dists))
+        bare.append(_bare_loop(mix, runs[-1][3], s))
+        timeouts.append(_timeout_loop(runs[-1][2], runs[-1][3]) / runs[-1][2])
     setup = statistics.median(r[0] for r in runs)
     loop = statistics.median(r[1] for r in runs)
     events = round(statistics.median(r[2] for r in runs))
     missions = runs[0][3]
     engine_us = statistics.median(r[1] / r[2] for r in runs) * 1e6
-    mix = event_mix(plain, dists)
-    bare = [_bare_loop(mix, missions, s) for s in range(REPEAT)]
     bare_us = statistics.median(t / n for t, n in bare) * 1e6
     bare_events = round(statistics.median(n for _, n in bare))
-    timeout_us = statistics.median(_timeout_loop(events, missions) for _ in range(REPEAT))
-    timeout_us *= 1e6 / events
+    timeout_us = statistics.median(timeouts) * 1e6
+    ratio = statistics.median(r[1] / r[2] / (t / n) for r, (t, n) in zip(runs, bare, strict=True))
+    ratio_timeouts = statistics.median(r[1] / r[2] / t for r, t in zip(runs, timeouts, strict=True))
 
     rows: list[dict[str, object]] = []
 
@@ -148,9 +154,9 @@ def main() -> list[dict[str, object]]:
     add("engine: simulation loop, first replication in process", first[1] / first[2] * 1e6, "us")
     add("engine: simulation loop, per event", engine_us, "us")
     add("bare SimPy loop, same event mix, per event", bare_us, "us")
-    add("engine cost per event / bare loop (same mix)", engine_us / bare_us, "x")
+    add("engine cost per event / bare loop (same mix), median of pairs", ratio, "x")
     add("bare SimPy loop, timeouts only, per event", timeout_us, "us")
-    add("engine cost per event / timeout-only loop", engine_us / timeout_us, "x")
+    add("engine cost per event / timeout-only loop, median of pairs", ratio_timeouts, "x")
     add("engine events per second (loop)", 1e6 / engine_us, "events/s")
     add("missions per second (loop)", missions / loop, "missions/s")
     add("one treaty-year, planning + seeding missions", setup * 1000, "ms")
@@ -162,9 +168,9 @@ def main() -> list[dict[str, object]]:
     add("one treaty-year with geometry (25 km), first in process", cold[0] + cold[1], "s")
     add("one treaty-year with geometry (25 km), warm", warm_s, "s")
     add("missions per second with geometry (warm)", warm[0][3] / warm_s, "missions/s")
-    print(f"{'measure':<58} {'value':>12}  unit")
+    print(f"{'measure':<64} {'value':>12}  unit")
     for r in rows:
-        print(f"{r['measure']:<58} {r['value']:>12,.2f}  {r['unit']}")
+        print(f"{r['measure']:<64} {r['value']:>12,.2f}  {r['unit']}")
     shown = ", ".join(f"{k} {v}" for k, v in sorted(mix.items()))
     print(f"(per treaty-year: {events} events in the engine loop, {bare_events} in the bare loop,")
     print(f" {missions} missions; engine event mix: {shown})")
