@@ -16,7 +16,6 @@ process fills that memo (shown on its own row), every later one finds it full.
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import statistics
 import time
 
@@ -24,8 +23,6 @@ import numpy as np
 import simpy
 
 from simulator.engine import EngineConfig, distributions_for
-from simulator.engine.missions import mission
-from simulator.engine.planning import plan_year
 from simulator.engine.world import World, make_routes
 
 REPEAT = 21
@@ -35,11 +32,7 @@ def _prepared_world(config: EngineConfig, seed: int, dists) -> tuple[World, floa
     """A world with its missions planned and their processes started; the setup time."""
     world = World(config, 0, np.random.SeedSequence(seed), make_routes(config))
     start = time.perf_counter()
-    plans = []
-    for dist in dists:
-        plans += plan_year(dist, world.clock, config.operations, world.rng_for(0, dist.year))
-    for i, m in enumerate(plans):
-        world.env.process(mission(world, m, world.rng_for(1, m.year, i)))
+    world.start(dists)
     return world, time.perf_counter() - start
 
 
@@ -47,9 +40,8 @@ def _engine_loop(config: EngineConfig, seed: int, dists) -> tuple[float, float, 
     """(setup s, loop s, events, missions) of one treaty-year."""
     world, setup = _prepared_world(config, seed, dists)
     before = next(world.env._eid)
-    end = world.clock.hours(dt.date(max(config.years) + 1, 1, 15))
     start = time.perf_counter()
-    world.env.run(until=end)
+    world.env.run(until=world.end)
     loop = time.perf_counter() - start
     events = next(world.env._eid) - before - 1
     return setup, loop, events, len(world.records)
@@ -66,7 +58,7 @@ def event_mix(config: EngineConfig, dists) -> collections.Counter:
         return schedule(event, priority, delay)
 
     world.env.schedule = counting
-    world.env.run(until=world.clock.hours(dt.date(max(config.years) + 1, 1, 15)))
+    world.env.run(until=world.end)
     return counts
 
 

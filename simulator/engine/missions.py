@@ -7,7 +7,7 @@ no number the value comes from ``operations.toml`` and is marked there as an ass
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,21 +43,18 @@ def _finish(world: World, rec: MissionRecord, status: str) -> None:
 
 
 def _pair_status(world: World, m: PlannedMission, day) -> str | None:
-    """Why the flight cannot take place on ``day``, or None if it can (memoised per world)."""
-    key = (m.observers, m.observed, world.period(day))
-    if key not in world.pair_status:
-        world.pair_status[key] = _pair_status_uncached(world, m, day)
-    return world.pair_status[key]
+    """Why the flight cannot take place on ``day``, or None if it can (memoised per period)."""
+    query = partial(_pair_status_uncached, world)
+    return world.per_period(query, m.observers, m.observed, day=day, name="pair_status")
 
 
-def _pair_status_uncached(world: World, m: PlannedMission, day) -> str | None:
+def _pair_status_uncached(world: World, observers: tuple[str, ...], observed: str, day):
     reg, rules = world.registry, world.config.rules
-    groups = [reg.members(o, day) for o in m.observers]
-    targets = reg.members(m.observed, day)
+    groups = [reg.members(o, day) for o in observers]
+    targets = reg.members(observed, day)
     if not targets or not all(groups):
         return "not_flown_withdrawal"  # a holder with no member party left on that day
-    observers = [s for g in groups for s in g]
-    for a in observers:
+    for a in (s for g in groups for s in g):
         for b in targets:
             ok, reason = access(reg, a, b, day, rules)
             if not ok:

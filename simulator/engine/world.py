@@ -60,11 +60,7 @@ class ConfigMemo:
 
     change_dates: tuple[dt.date, ...]
     period_of: dict[dt.date, int] = field(default_factory=dict)
-    pair_status: dict[tuple, str | None] = field(default_factory=dict)
-    candidates: dict[tuple, list[Aircraft]] = field(default_factory=dict)
-    taxis: dict[tuple, list[Aircraft]] = field(default_factory=dict)
-    breakdown: dict[str, float] = field(default_factory=dict)
-    per_period: dict[tuple, Any] = field(default_factory=dict)
+    answers: dict[tuple, Any] = field(default_factory=dict)
 
 
 _MEMOS: dict[int, tuple[weakref.ref, ConfigMemo]] = {}
@@ -104,14 +100,7 @@ class World:
         self.aircraft = {a.aircraft_id: simpy.Resource(self.env, 1) for a in self.fleet}
         self._slots: dict[str, simpy.Resource] = {}
         self.sites = {a.airfield_id: a for a in self.registry.tables.airfields}
-        memo = config_memo(config)
-        self._change_dates = memo.change_dates
-        self._period_of = memo.period_of
-        self.pair_status = memo.pair_status
-        self._candidates = memo.candidates
-        self._taxis = memo.taxis
-        self._breakdown = memo.breakdown
-        self._per_period = memo.per_period
+        self.memo = config_memo(config)
 
     def slot(self, observed: str) -> simpy.Resource:
         """The observed holder's one-flight-at-a-time resource."""
@@ -121,61 +110,73 @@ class World:
 
     def breakdown_probability(self, aircraft: Aircraft) -> float:
         """A scenario's override for this type, else the aircraft's sourced rate."""
-        rate = self._breakdown.get(aircraft.aircraft_id)
+        key = ("breakdown", aircraft.aircraft_id)
+        rate = self.memo.answers.get(key)
         if rate is None:
             overrides = self.config.operations.breakdown_overrides
             base_id = aircraft.aircraft_id.split("#")[0]
-            rate = float(overrides.get(base_id, aircraft.breakdown_probability))
-            self._breakdown[aircraft.aircraft_id] = rate
+            rate = self.memo.answers[key] = float(
+                overrides.get(base_id, aircraft.breakdown_probability)
+            )
         return rate
 
     def period(self, day: dt.date) -> int:
         """The index of the period of constant membership, refusals and fleet holding ``day``."""
-        index = self._period_of.get(day)
+        index = self.memo.period_of.get(day)
         if index is None:
-            index = self._period_of[day] = bisect.bisect_right(self._change_dates, day)
+            index = self.memo.period_of[day] = bisect.bisect_right(self.memo.change_dates, day)
         return index
 
-    def per_period(self, query: Callable[..., Any], *args: Any, day: dt.date) -> Any:
-        """``query(*args, day)`` memoised per period (for the registry's date queries)."""
-        key = (query.__name__, *args, self.period(day))
+    def per_period(
+        self, query: Callable[..., Any], *args: Any, day: dt.date, name: str | None = None
+    ) -> Any:
+        """``query(*args, day)`` memoised per period under ``name`` (default: its own)."""
+        key = (name or query.__name__, *args, self.period(day))
         try:
-            return self._per_period[key]
+            return self.memo.answers[key]
         except KeyError:
-            value = self._per_period[key] = query(*args, day)
+            value = self.memo.answers[key] = query(*args, day)
             return value
 
     def candidate_aircraft(self, observer: str, observed: str, day: dt.date) -> list[Aircraft]:
         """The aircraft ``observer`` may fly over ``observed`` on ``day`` (Art. VI Sec. I
         para 2), memoised."""
-        key = (observer, observed, self.period(day))
-        if key not in self._candidates:
-            found, _ = candidate_aircraft(observer, observed, day, self.registry, self.fleet)
-            self._candidates[key] = found
-        return self._candidates[key]
+        return self.per_period(self._candidates, observer, observed, day=day)
 
     def taxi_aircraft(self, observed: str, day: dt.date) -> list[Aircraft]:
         """The aircraft ``observed`` could provide as a taxi (Art. VI Sec. I para 1),
         memoised."""
-        key = (observed, self.period(day))
-        if key not in self._taxis:
-            self._taxis[key] = taxi_aircraft(observed, day, self.registry, self.fleet)
-        return self._taxis[key]
+        return self.per_period(self._taxis, observed, day=day)
+
+    def _candidates(self, observer: str, observed: str, day: dt.date) -> list[Aircraft]:
+        return candidate_aircraft(observer, observed, day, self.registry, self.fleet)[0]
+
+    def _taxis(self, observed: str, day: dt.date) -> list[Aircraft]:
+        return taxi_aircraft(observed, day, self.registry, self.fleet)
 
     def rng_for(self, *key: int) -> np.random.Generator:
         """An independent generator for one purpose of this replication (e.g. one mission)."""
         child = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
         return np.random.default_rng(child)
 
-    def run(self, distributions: list[Distribution]) -> ReplicationResult:
-        """Plan every year, start one process per mission, and run to the end."""
+    def start(self, distributions: list[Distribution]) -> list[PlannedMission]:
+        """Plan every year and start one process per mission; return the plans."""
         plans: list[PlannedMission] = []
         for dist in distributions:
             plans += plan_year(dist, self.clock, self.config.operations, self.rng_for(0, dist.year))
         for i, m in enumerate(plans):
             self.env.process(mission(self, m, self.rng_for(1, m.year, i)))
-        end = self.clock.hours(dt.date(max(self.config.years) + 1, 1, 15))
-        self.env.run(until=end)
+        return plans
+
+    @property
+    def end(self) -> float:
+        """Simulation hours at which a run stops (15 January after the last year)."""
+        return self.clock.hours(dt.date(max(self.config.years) + 1, 1, 15))
+
+    def run(self, distributions: list[Distribution]) -> ReplicationResult:
+        """Plan every year, start one process per mission, and run to the end."""
+        plans = self.start(distributions)
+        self.env.run(until=self.end)
         self.records.sort(key=lambda r: r.mission_id)
         coverage = [row for y in sorted(self.config.years) for row in self.coverage_rows(y)]
         imagery = {y: self.routes.imagery(y) for y in sorted(self.config.years)}
