@@ -157,10 +157,8 @@ def make_jobs(
     dists = tuple(distributions)
     children = np.random.SeedSequence(seed).spawn(replications)
     sharing = (sharing_policy, tuple(sorted(sharing_recipients)))
-    config_key = hashlib.sha256(
-        fingerprint.encode() if fingerprint is not None else pickle.dumps((config, dists))
-    ).hexdigest()
-    config_key = hashlib.sha256(f"{config_key} {sharing}".encode()).hexdigest()
+    scenario = fingerprint.encode() if fingerprint is not None else pickle.dumps((config, dists))
+    config_key = hashlib.sha256(scenario + repr(sharing).encode()).hexdigest()
     return [
         Job(
             config,
@@ -243,18 +241,21 @@ def save_checkpoint(folder: Path, out: ReplicationOutput) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:
-    """A saved replication for this job, if one exists with the same seed and scenario."""
-    path = _checkpoint_path(folder, job.index)
-    if not path.exists():
-        return None
+def read_checkpoint(path: Path) -> ReplicationOutput | None:
+    """One saved replication, or None if the file is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    if data.get("entropy") != job.entropy or tuple(data.get("spawn_key", ())) != job.spawn_key:
-        return None
-    if data.get("config_key") != job.config_key:
-        return None  # the same seed, but another scenario (or a changed one): recompute
-    data["spawn_key"] = tuple(data["spawn_key"])
+    data["spawn_key"] = tuple(data.get("spawn_key", ()))
     return ReplicationOutput(**data)
+
+
+def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:
+    """A saved replication for this job, if one exists with the same seed and scenario."""
+    out = read_checkpoint(_checkpoint_path(folder, job.index))
+    if out is None or (out.entropy, out.spawn_key) != (job.entropy, job.spawn_key):
+        return None
+    if out.config_key != job.config_key:
+        return None  # the same seed, but another scenario (or a changed one): recompute
+    return out

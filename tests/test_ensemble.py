@@ -201,11 +201,7 @@ def test_checkpoints_are_resumed_only_for_the_same_scenario(tmp_path: Path) -> N
 
 
 def first_outputs(folder: Path):
-    import json
-
-    from simulator.ensemble import ReplicationOutput
+    from simulator.ensemble import read_checkpoint
 
     for path in sorted(folder.glob("replication-*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["spawn_key"] = tuple(data["spawn_key"])
-        yield ReplicationOutput(**data)
+        yield read_checkpoint(path)
