@@ -14,7 +14,8 @@ from typing import Any
 
 # ``footprint`` is both a submodule and a function: import the function now, or importing the
 # submodule anywhere would leave the package attribute pointing at the module.
-from simulator.geo.footprint import footprint, footprint_area_km2
+from simulator.geo.footprint import footprint as footprint
+from simulator.geo.footprint import footprint_area_km2 as footprint_area_km2
 
 # Names are imported on first use (PEP 562): reading territory areas for a run without
 # geometry should not pay for the route planner's k-d trees (scipy) at start-up.
@@ -60,33 +61,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_WHERE])
 
 
-__all__ = [
-    "DEFAULT_RESOLUTION_KM",
-    "DEFAULT_SENSOR_ID",
-    "MAX_OPTICAL_SWATH_KM",
-    "MAX_SAR_SWATH_KM",
-    "CoverageTracker",
-    "FlightCoverage",
-    "GridSpec",
-    "Restriction",
-    "Route",
-    "SensorSpec",
-    "StateGrid",
-    "Territories",
-    "abkhazia_south_ossetia_corridor",
-    "border_corridor",
-    "check_route",
-    "evaluate_route",
-    "footprint",
-    "footprint_area_km2",
-    "hawaii_cap",
-    "kaliningrad_sublimit",
-    "load_sensors",
-    "load_territories",
-    "naive_route",
-    "plan_route",
-    "provenance",
-    "region_of",
-    "route_rules",
-    "sensor",
-]
+__all__ = sorted([*_WHERE, "footprint", "footprint_area_km2"])

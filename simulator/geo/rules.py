@@ -99,13 +99,13 @@ def densify(seqs: Iterable[np.ndarray], spacing_km: float = VERTEX_SPACING_KM) -
     return np.concatenate(chunks) if chunks else np.zeros((0, 3))
 
 
-_PART_POINTS: dict[tuple[str, int, bytes], np.ndarray] = {}
+_PART_POINTS: dict[tuple[str, int, tuple[float, ...]], np.ndarray] = {}
 
 
 def _part_points(code: str, index: int, geometry: BaseGeometry) -> np.ndarray:
     """Densified boundary points of one part of a country, computed once per process: every
     rule index (one per observed holder and list of parties) needs the same neighbours."""
-    key = (code, index, shapely.to_wkb(shapely.envelope(geometry)))
+    key = (code, index, geometry.bounds)
     points = _PART_POINTS.get(key)
     if points is None:
         points = _PART_POINTS[key] = densify(_boundary_lonlat(geometry))
