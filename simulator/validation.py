@@ -159,30 +159,12 @@ def validation_figure(result: Result):
         label="simulated, 90 % interval",
     )
     ax1.plot(years, per.mean(axis=1), marker="o", markersize=3, label="simulated mean")
-    ax1.scatter(
-        [2004, 2005],
-        [74, 79],
-        color="black",
-        zorder=5,
-        label="record: 74 (2004), 79 (2005, derived)",
-    )
-    ax1.plot(
-        [2002.5, 2003.5],
-        [33.5, 33.5],
-        color="black",
-        linewidth=2,
-        label="record: 67 in 2002-2003 (shown per year)",
-    )
-    ax1.plot(
-        [2006, 2017], [100, 100], color="black", linestyle="--", label="record: about 100 a year"
-    )
-    ax1.plot([2019, 2019], [100, 100], color="black", marker="_", markersize=12)
-    ax1.scatter([2018], [0], color="red", zorder=5, label="record: none in 2018")
+    _draw_record(ax1, ax2, load_facts(), int(years[0]))
     ax1.set_xlabel("year")
     ax1.set_ylabel("counted quota flights")
     ax1.set_title("Quota flights per year", fontsize=10)
-    ax1.set_ylim(-5, 150)
-    ax1.legend(fontsize=7, loc="upper center", ncols=2)
+    ax1.set_ylim(-5, 160)
+    ax1.legend(fontsize=7, loc="upper center", ncols=3)
     cum = per.cumsum()
     ax2.fill_between(
         years,
@@ -192,24 +174,6 @@ def validation_figure(result: Result):
         label="simulated, 90 % interval",
     )
     ax2.plot(years, cum.mean(axis=1), label="simulated mean")
-    ax2.errorbar(
-        [2019.77],
-        [1500],
-        yerr=[[150], [150]],
-        fmt="o",
-        color="black",
-        capsize=4,
-        label="record: about 1,500 by Oct 2019 (±10 %)",
-    )
-    ax2.errorbar(
-        [2005],
-        [220],
-        yerr=[[33], [33]],
-        fmt="s",
-        color="black",
-        capsize=4,
-        label="record: 220 in 2002-2005 (±15 %)",
-    )
     ax2.set_xlabel("year")
     ax2.set_ylabel("cumulative counted quota flights")
     ax2.set_title("Cumulative quota flights", fontsize=10)
@@ -219,6 +183,52 @@ def validation_figure(result: Result):
         ax.grid(color="#dddddd", linewidth=0.6)
     fig.tight_layout()
     return fig
+
+
+def _draw_record(per_year, cumulative, facts: list[Fact], first_year: int) -> None:
+    """The facts about flight counts, drawn from ``history_record.csv`` with their accepted
+    ranges: single years and the yearly mean on the per-year axes, totals from the first year
+    and cumulative counts on the cumulative axes."""
+    for fact in facts:
+        span = f"{fact.first_year}" + (
+            f"-{fact.last_year}" if fact.last_year != fact.first_year else ""
+        )
+        label = f"record {fact.id}: {fact.value:g} ({span})"
+        years = [fact.first_year, fact.last_year]
+        if fact.metric == "flights_total" and fact.first_year == fact.last_year:
+            colour = "red" if fact.value == 0 else "black"
+            per_year.scatter([fact.first_year], [fact.value], color=colour, zorder=5, label=label)
+        elif fact.metric == "flights_total" and fact.first_year == first_year:
+            _accepted_range(cumulative, fact.last_year, fact, "s", label)
+        elif fact.metric == "flights_total":
+            mean = fact.value / (fact.last_year - fact.first_year + 1)
+            per_year.plot(
+                years, [mean, mean], color="black", linewidth=2, label=f"{label}, shown per year"
+            )
+        elif fact.metric.startswith("flights_mean_per_year"):
+            per_year.plot(
+                years, [fact.value] * 2, color="black", linestyle="--", label=f"{label}, a year"
+            )
+        elif fact.metric.startswith("flights_cumulative_to_"):
+            day = dt.date.fromisoformat(fact.metric.removeprefix("flights_cumulative_to_"))
+            when = day.year + (day.timetuple().tm_yday - 1) / 365.25
+            _accepted_range(
+                cumulative, when, fact, "o", f"record {fact.id}: {fact.value:g} by {day:%b %Y}"
+            )
+
+
+def _accepted_range(ax, x: float, fact: Fact, marker: str, label: str) -> None:
+    """A recorded value with its accepted range as an error bar."""
+    lo, hi = fact.bounds()
+    ax.errorbar(
+        [x],
+        [fact.value],
+        yerr=[[fact.value - lo], [hi - fact.value]],
+        fmt=marker,
+        color="black",
+        capsize=4,
+        label=label,
+    )
 
 
 def attach_validation(result: Result) -> pd.DataFrame:
