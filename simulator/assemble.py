@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dataclasses import replace
+
 from simulator.engine.config import EngineConfig
+from simulator.engine.fleets import Aircraft, load_fleet
 from simulator.engine.operations import load_operations
 from simulator.scenario import Scenario
 from simulator.treaty import load_registry
 from simulator.treaty.distribution import ReviewOutcome
-from simulator.treaty.quotas import QuotaRules, Refusal, Transfer
+from simulator.treaty.quotas import QuotaRules, Refusal, Suspension, Transfer
 from simulator.treaty.registry import Registry
 
 
@@ -33,6 +36,18 @@ def scenario_registry(scenario: Scenario) -> Registry:
     return load_registry().with_overrides(states, groups, dict(m.passive_quotas))
 
 
+def fleet_with_outages(scenario: Scenario) -> tuple[Aircraft, ...]:
+    """The bundled fleet with the scenario's outages (e.g. the fleet after Russia's
+    withdrawal, history calibration F45) added to the airframes of each type."""
+    outages: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
+    for o in scenario.model.fleet.outages:
+        outages.setdefault(o.aircraft, []).append((o.start, o.end))
+    return tuple(
+        replace(a, outages=(*a.outages, *outages[a.base_id])) if a.base_id in outages else a
+        for a in load_fleet()
+    )
+
+
 def engine_config(scenario: Scenario) -> EngineConfig:
     """The engine configuration a scenario describes."""
     model = scenario.model
@@ -44,15 +59,24 @@ def engine_config(scenario: Scenario) -> EngineConfig:
             Refusal(r.observed, r.observer, r.start, r.end, r.mutual, r.source)
             for r in model.rules.refusals
         ),
+        suspensions=tuple(
+            Suspension(sp.state, sp.start, sp.end, sp.source) for sp in model.rules.suspensions
+        ),
         transfers=tuple(
             Transfer(t.year, t.donor, t.recipient, t.flights) for t in model.rules.transfers
         ),
+        max_observers_per_flight=model.rules.max_observers_per_flight,
     )
     review = ReviewOutcome(
         deadlock_years=frozenset(model.rules.deadlock_years),
         no_agreement={int(y): frozenset(c) for y, c in model.rules.no_agreement.items()},
     )
-    params: dict[str, Any] = {"utilisation": model.requests.utilisation}
+    params: dict[str, Any] = {
+        "utilisation": model.requests.utilisation,
+        "demand_shares": dict(model.requests.demand_shares),
+        "joint": dict(model.requests.joint),
+        "interest": [row.model_dump() for row in model.requests.interest],
+    }
     if model.requests.model == "explicit":
         params["table"] = [
             {**row.model_dump(), "shared_with": tuple(row.shared_with)}
@@ -66,6 +90,7 @@ def engine_config(scenario: Scenario) -> EngineConfig:
         request_model=model.requests.model,
         request_params=params,
         operations=load_operations(model.operations),
+        fleet=fleet_with_outages(scenario),
         geometry=model.geometry.enabled,
         geo={
             "resolution_km": model.geometry.resolution_km,

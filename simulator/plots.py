@@ -30,6 +30,7 @@ STATUS_COLOURS = {
     "prohibited": "#756bb1",
     "declined": "#9e9ac8",
     "refused": "#de2d26",
+    "suspended": "#a50f15",
     "not_flown_withdrawal": "#636363",
     "not_flown_nato": "#252525",
 }

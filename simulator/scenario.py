@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from simulator.engine.fleets import load_fleet
 from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
 
@@ -115,6 +116,19 @@ class RefusalSpec(_Model):
     source: str = ""
 
 
+class SuspensionSpec(_Model):
+    state: str = Field(description="no quota flight by or over this state while in force")
+    start: Day
+    end: Day | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SuspensionSpec:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
 class TransferSpec(_Model):
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     donor: str
@@ -124,12 +138,14 @@ class TransferSpec(_Model):
 
 class Rules(_Model):
     nato_practice: bool = True
-    fifty_percent_rule: Literal["off", "transfers", "always"] = "transfers"
+    fifty_percent_rule: Literal["off", "transfers", "always"] = "always"
     shared_flight_charge: Literal["each", "lead"] = "each"
     deadlock_years: list[int] = Field(default_factory=list)
     no_agreement: dict[str, list[str]] = Field(default_factory=dict)
     refusals: list[RefusalSpec] = Field(default_factory=list)
+    suspensions: list[SuspensionSpec] = Field(default_factory=list)
     transfers: list[TransferSpec] = Field(default_factory=list)
+    max_observers_per_flight: int = Field(default=3, ge=1, le=10)
 
 
 class RequestRow(_Model):
@@ -140,10 +156,42 @@ class RequestRow(_Model):
     year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
 
 
+class InterestSpec(_Model):
+    observer: str = Field(description="a quota holder code, or NATO, PARTNER or *")
+    observed: str = Field(description="a quota holder code, or NATO, PARTNER or *")
+    weight: float = Field(default=0.0, ge=0.0, description="0 removes the bundled row")
+    request: Literal["share", "pair_cap"] = "share"
+    first_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    last_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+
+
 class Requests(_Model):
     model: Literal["historical", "interest", "explicit"] = "historical"
     utilisation: float = Field(default=1.0, ge=0.0, le=1.0)
     table: list[RequestRow] = Field(default_factory=list)
+    # Overrides of the demand model's tables (simulator/treaty/data/observer_*.csv).
+    demand_shares: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=dict
+    )
+    joint: dict[str, str] = Field(default_factory=dict)
+    interest: list[InterestSpec] = Field(default_factory=list)
+
+
+class OutageSpec(_Model):
+    aircraft: str = Field(description="an aircraft_id of the bundled fleet (a type row)")
+    start: Day
+    end: Day | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutageSpec:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class Fleet(_Model):
+    outages: list[OutageSpec] = Field(default_factory=list)
 
 
 class RestrictionSpec(_Model):
@@ -190,6 +238,7 @@ class ScenarioModel(_Model):
     requests: Requests = Field(default_factory=Requests)
     restrictions: list[RestrictionSpec] = Field(default_factory=list)
     operations: dict[str, Any] = Field(default_factory=dict)
+    fleet: Fleet = Field(default_factory=Fleet)
     geometry: Geometry = Field(default_factory=Geometry)
     sharing: Sharing = Field(default_factory=Sharing)
 
@@ -445,11 +494,11 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
     states, holders = set(reg.state_codes), set(reg.holder_codes)
     out: list[str] = []
 
-    def code(value: str, where: str, valid: set[str]) -> None:
+    def code(value: str, where: str, valid: set[str], what: str = "state code") -> None:
         if value not in valid:
             close = difflib.get_close_matches(value.upper(), sorted(valid), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            out.append(f"{where}: unknown state code {value!r}{hint}")
+            out.append(f"{where}: unknown {what} {value!r}{hint}")
 
     for c in model.membership.states:
         code(c, key_path(["membership", "states", c]), states)
@@ -462,6 +511,21 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
         code(r.observer, f"rules.refusals.{i}.observer", states)
         if r.end is not None and r.end <= r.start:
             out.append(f"rules.refusals.{i}.end: {r.end} is not after start {r.start}")
+    for i, sp in enumerate(model.rules.suspensions):
+        code(sp.state, f"rules.suspensions.{i}.state", states)
+    classes = {"NATO", "PARTNER", "*"}
+    for key in model.requests.demand_shares:
+        code(key, f"requests.demand_shares.{key_path([key])}", holders | {"*"})
+    for key, lead in model.requests.joint.items():
+        code(key, f"requests.joint.{key_path([key])}", holders)
+        if lead:
+            code(lead, f"requests.joint.{key_path([key])}", holders)
+    for i, row in enumerate(model.requests.interest):
+        code(row.observer, f"requests.interest.{i}.observer", holders | classes)
+        code(row.observed, f"requests.interest.{i}.observed", holders | classes)
+    types = {a.base_id for a in load_fleet()}
+    for i, o in enumerate(model.fleet.outages):
+        code(o.aircraft, f"fleet.outages.{i}.aircraft", types, "aircraft id")
     for i, t in enumerate(model.rules.transfers):
         code(t.donor, f"rules.transfers.{i}.donor", holders)
         code(t.recipient, f"rules.transfers.{i}.recipient", holders)
@@ -557,7 +621,7 @@ def _operations_problems(ops: Mapping[str, Any]) -> list[str]:
                     out.append(f"{where}: expected a table (got {_short(value)})")
                 else:
                     walk(value, expected, [*path, key])
-            elif key == "windows":
+            elif key in ("windows", "closed_windows"):
                 out.extend(_window_problems(value, where))
             elif isinstance(expected, list) and expected and isinstance(expected[0], float | int):
                 if not (

@@ -81,16 +81,19 @@ def _per_replication(missions: pd.DataFrame, fact: Fact, replications: int) -> l
             cutoff = fact.metric.removeprefix("flights_cumulative_to_")
             out.append(float((mine["started_at"].astype(str) < cutoff).sum()))
         elif fact.metric == "oc135b_completion":
+            # Missions first assigned to an OC-135B, and the share an OC-135B flew to the end
+            # (a breakdown made good by the other OC-135B counts; one by a hired aircraft not).
             m = missions[
                 (missions["replication"] == r)
                 & missions["year"].between(fact.first_year, fact.last_year)
             ]
-            own = m[m["aircraft"].astype(str).str.startswith("USA-OC135B")]
-            out.append(
-                float(own["status"].isin(["completed", "curtailed"]).mean())
-                if len(own)
-                else float("nan")
-            )
+            first = m["aircraft_replaced"].fillna("").astype(str)
+            first = first.where(first != "", m["aircraft"].fillna("").astype(str))
+            own = m[first.str.startswith("USA-OC135B")]
+            done = own["status"].isin(["completed", "curtailed"]) & own["aircraft"].astype(
+                str
+            ).str.startswith("USA-OC135B")
+            out.append(float(done.mean()) if len(own) else float("nan"))
         elif fact.metric.startswith("flights_conducted_per_year_"):
             state = fact.metric.rsplit("_", 1)[-1]
             by = mine["observer"].eq(state) | mine["joint_with"].fillna("").astype(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.engine.fleets import Aircraft, load_fleet
+from simulator.engine.fleets import Aircraft, Lending, load_fleet, load_lending
 from simulator.engine.operations import Operations, load_operations
 from simulator.treaty.distribution import ReviewOutcome
 from simulator.treaty.quotas import QuotaRules
@@ -25,5 +25,6 @@ class EngineConfig:
     request_params: Mapping[str, Any] = field(default_factory=dict)
     operations: Operations = field(default_factory=load_operations)
     fleet: tuple[Aircraft, ...] = field(default_factory=load_fleet)
+    lending: tuple[Lending, ...] = field(default_factory=load_lending)
     geometry: bool = True
     geo: Mapping[str, Any] = field(default_factory=dict)  # options for the route service

@@ -2,7 +2,8 @@
 
 Art. VI Sec. I para 1: the observing Party provides the aircraft unless the observed Party
 exercises its right to provide one (the "taxi" option). Art. VI Sec. I para 2: a Party may use an
-aircraft designated by another Party (hire, shared pods such as the C-130 SAMSON pod).
+aircraft designated by another Party (hire, shared pods such as the C-130 SAMSON pod). Who lends
+to whom is data (``data/aircraft_lending.csv``), each row with its source or flagged assumption.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from functools import cache
 from importlib import resources
 
 from simulator.treaty.dates import optional_date
+from simulator.treaty.demand import holder_class
 from simulator.treaty.registry import Registry
+
+#: An aircraft cannot reach an airfield whose ferry is longer than this many unrefuelled legs.
+MAX_FERRY_LEGS = 3
 
 
 @dataclass(frozen=True)
@@ -30,22 +35,39 @@ class Aircraft:
     cruise_kmh: float
     range_km: float
     sensor: str
-    lend: str  # "none", "nato_partners" (any holder but BY-RU / BLR) or "any"
     breakdown_probability: float
     home: tuple[float, float]
+    outages: tuple[tuple[dt.date, dt.date | None], ...] = ()  # a scenario's [start, end)
+
+    @property
+    def base_id(self) -> str:
+        """The type's row id in ``aircraft.csv`` (without the ``#unit`` suffix)."""
+        return self.aircraft_id.split("#")[0]
 
     def in_service(self, day: dt.date) -> bool:
-        """Whether the airframe is in service on ``day``."""
+        """Whether the airframe is in service (and not in an outage) on ``day``."""
         ends = self.in_service_to
-        return self.in_service_from <= day and (ends is None or day < ends)
+        if not (self.in_service_from <= day and (ends is None or day < ends)):
+            return False
+        return not any(a <= day and (b is None or day < b) for a, b in self.outages)
+
+
+@dataclass(frozen=True)
+class Lending:
+    """``aircraft_id`` (a type row) may be hired by ``borrower`` (a code or NATO/PARTNER)."""
+
+    aircraft_id: str
+    borrower: str
+    first_year: int
+    last_year: int | None
+    source: str
 
 
 @cache
 def load_fleet() -> tuple[Aircraft, ...]:
     """The bundled fleet (``data/aircraft.csv``), one record per airframe."""
-    text = (resources.files("simulator.engine") / "data" / "aircraft.csv").read_text("utf-8")
     fleet = []
-    for row in csv.DictReader(text.splitlines()):
+    for row in _csv("aircraft.csv"):
         for unit in range(1, int(row["units"]) + 1):
             fleet.append(
                 Aircraft(
@@ -58,7 +80,6 @@ def load_fleet() -> tuple[Aircraft, ...]:
                     cruise_kmh=float(row["cruise_kmh"]),
                     range_km=float(row["range_km"]),
                     sensor=row["sensor"],
-                    lend=row["lend"],
                     breakdown_probability=float(row["breakdown_probability"]),
                     home=(float(row["home_lat"]), float(row["home_lon"])),
                 )
@@ -66,34 +87,74 @@ def load_fleet() -> tuple[Aircraft, ...]:
     return tuple(sorted(fleet, key=lambda a: a.aircraft_id))
 
 
+@cache
+def load_lending() -> tuple[Lending, ...]:
+    """Who may hire which aircraft (``data/aircraft_lending.csv``)."""
+    return tuple(
+        Lending(
+            r["aircraft_id"],
+            r["borrower"],
+            int(r["first_year"] or 0),
+            int(r["last_year"]) if r["last_year"] else None,
+            r["source"],
+        )
+        for r in _csv("aircraft_lending.csv")
+    )
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    text = (resources.files("simulator.engine") / "data" / name).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 def usable(aircraft: Aircraft, day: dt.date, registry: Registry) -> bool:
     """In service and its owner a State Party on ``day``."""
     return aircraft.in_service(day) and registry.is_party(aircraft.owner, day)
 
 
-def candidate_aircraft(
-    observer: str, observed: str, day: dt.date, registry: Registry, fleet: tuple[Aircraft, ...]
-) -> tuple[list[Aircraft], str]:
-    """The aircraft ``observer`` (a quota holder) may fly over ``observed``, best first.
+def may_hire(
+    aircraft: Aircraft,
+    observer: str,
+    day: dt.date,
+    registry: Registry,
+    lending: tuple[Lending, ...],
+) -> bool:
+    """Whether a row of the lending table lets ``observer`` hire ``aircraft`` on ``day``."""
+    names = {observer, holder_class(registry, observer, day.year)}
+    return any(
+        row.aircraft_id == aircraft.base_id
+        and row.borrower in names
+        and row.first_year <= day.year <= (row.last_year or 9999)
+        for row in lending
+    )
 
-    Its own (or its pod's) aircraft if it has any in service; otherwise aircraft it may hire,
-    never one owned by the observed holder. Returns ``(aircraft, how)`` with ``how`` one of
-    ``own``, ``hired`` or ``none``.
-    """
+
+def candidate_aircraft(
+    observer: str,
+    observed: str,
+    day: dt.date,
+    registry: Registry,
+    fleet: tuple[Aircraft, ...],
+    lending: tuple[Lending, ...] | None = None,
+) -> tuple[list[Aircraft], str]:
+    """The aircraft ``observer`` (a quota holder) may fly over ``observed``: its own (or its
+    pod's) aircraft first, then those it may hire (never one of the observed holder's, which
+    would be the taxi option). Returns ``(aircraft, how)``, ``how`` being ``own``, ``hired``
+    (no own aircraft usable) or ``none``."""
+    lending = load_lending() if lending is None else lending
     observed_states = set(registry.members(observed, day)) | {observed}
     own = [a for a in fleet if observer in a.users and usable(a, day, registry)]
-    if own:
-        return own, "own"
-    hostile = {"BY-RU", "BLR", "RUS"}
     hire = [
         a
         for a in fleet
-        if usable(a, day, registry)
+        if a not in own
+        and usable(a, day, registry)
         and a.owner not in observed_states
         and observed not in a.users
-        and (a.lend == "any" or (a.lend == "nato_partners" and observer not in hostile))
+        and may_hire(a, observer, day, registry, lending)
     ]
-    return hire, ("hired" if hire else "none")
+    how = "own" if own else ("hired" if hire else "none")
+    return own + hire, how
 
 
 def taxi_aircraft(
@@ -101,3 +162,9 @@ def taxi_aircraft(
 ) -> list[Aircraft]:
     """Aircraft the observed holder could provide as a taxi (Art. VI Sec. I para 1)."""
     return [a for a in fleet if observed in a.users and usable(a, day, registry)]
+
+
+def reaches(aircraft: Aircraft, ferry_km: float) -> bool:
+    """Whether the aircraft can ferry to the point of entry in at most ``MAX_FERRY_LEGS``
+    unrefuelled legs (an An-30B cannot reach North America from Kubinka)."""
+    return ferry_km <= MAX_FERRY_LEGS * aircraft.range_km

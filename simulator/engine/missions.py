@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.engine.fleets import Aircraft, usable
+from simulator.engine.fleets import Aircraft, reaches, usable
 from simulator.engine.planning import PlannedMission
 from simulator.engine.records import STATUSES, MissionRecord
 from simulator.engine.routes import Airfield
@@ -62,6 +62,7 @@ def _pair_status_uncached(world: World, observers: tuple[str, ...], observed: st
                     "not_a_party": "not_flown_withdrawal",
                     "nato_practice": "not_flown_nato",
                     "refusal": "refused",
+                    "suspended": "suspended",
                     "same_quota_holder": "refused",
                 }[reason]
     return None
@@ -131,39 +132,84 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         candidates = taxis
     else:
         candidates = world.candidate_aircraft(m.observers[0], m.observed, eta_day)
+    here = (airfield.lat, airfield.lon)
+    candidates = [a for a in candidates if use_taxi or reaches(a, great_circle_km(a.home, here))]
     if not candidates:
         return _finish(world, rec, "cancelled_aircraft")
     rec.taxi = use_taxi
 
     # Art. VI Sec. I para 6: acknowledgement within 24 h (no effect on the timeline here).
-    aircraft = _pick(world, candidates, airfield)
+    aircraft = _pick(world, candidates, airfield, m.observers[0])
+    got = yield from _acquire(world, aircraft, airfield, eta, use_taxi)
+    if got is None:
+        return _finish(world, rec, "cancelled_aircraft")
+    if u() < world.breakdown_probability(aircraft):
+        # The airframe is unserviceable: the observer hires or takes another that is free now
+        # and can still arrive in time (the US flew Sweden's Saab 340 and Romania's An-30 in
+        # 2019-2020: history calibration aircraft table).
+        world.aircraft[aircraft.aircraft_id].release(got)
+        rec.aircraft_replaced = aircraft.aircraft_id
+        spare = _spare(world, candidates, aircraft, airfield, eta, use_taxi, u)
+        if spare is None:
+            return _finish(world, rec, "cancelled_aircraft")
+        aircraft = spare
+        got = world.aircraft[aircraft.aircraft_id].request()
+        yield got
+        world.events += 1
+    ferry_h = 0.0 if use_taxi else great_circle_km(aircraft.home, here) / aircraft.cruise_kmh
+    rec.aircraft = aircraft.aircraft_id
+    try:
+        result = yield from _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u)
+    finally:
+        world.aircraft[aircraft.aircraft_id].release(got)
+    return result
+
+
+def _acquire(world: World, aircraft: Aircraft, airfield: Airfield, eta: float, use_taxi: bool):
+    """Wait for the airframe until it must leave to arrive no later than 24 h after the ETA;
+    the granted request, or None."""
+    env, ops = world.env, world.config.operations
     ferry_km = great_circle_km(aircraft.home, (airfield.lat, airfield.lon))
     ferry_h = 0.0 if use_taxi else ferry_km / aircraft.cruise_kmh
-    # The aircraft must leave in time to arrive no later than 24 h after the ETA.
     deadline = eta + ops.t("late_arrival_hours") - ferry_h
     request = world.aircraft[aircraft.aircraft_id].request()
     got = yield request | env.timeout(max(deadline - env.now, 0.0))
     world.events += 1
     if request not in got:
         request.cancel()
-        return _finish(world, rec, "cancelled_aircraft")
-    rec.aircraft = aircraft.aircraft_id
-    try:
-        result = yield from _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u)
-    finally:
-        world.aircraft[aircraft.aircraft_id].release(request)
-    return result
+        return None
+    return request
 
 
-def _pick(world: World, candidates: list[Aircraft], airfield: Airfield) -> Aircraft:
-    """The least busy candidate; among those, one that reaches the airfield and covers the
-    maximum distance without refuelling if possible, then the shortest ferry."""
+def _spare(world, candidates, broken, airfield, eta, use_taxi, u) -> Aircraft | None:
+    """A candidate other than ``broken`` that is free now, serviceable (its own breakdown
+    probability is drawn too) and can arrive in time."""
+    late = eta + world.config.operations.t("late_arrival_hours")
+    for a in candidates:
+        res = world.aircraft[a.aircraft_id]
+        if a.aircraft_id == broken.aircraft_id or res.count or res.queue:
+            continue
+        if u() < world.breakdown_probability(a):
+            continue
+        ferry_h = 0.0 if use_taxi else great_circle_km(a.home, (airfield.lat, airfield.lon)) / (
+            a.cruise_kmh
+        )
+        if world.env.now + ferry_h <= late:
+            return a
+    return None
+
+
+def _pick(world: World, candidates: list[Aircraft], airfield: Airfield, observer: str) -> Aircraft:
+    """The least busy candidate; among those the observer's own, then one whose range covers
+    the maximum distance with at most one refuelling stop (Art. VI Sec. II para 3), then the
+    shortest ferry. A free hired aircraft thus beats an own one that is busy."""
 
     def key(a: Aircraft) -> tuple:
         res = world.aircraft[a.aircraft_id]
         ferry = great_circle_km(a.home, (airfield.lat, airfield.lon))
-        short_legged = ferry > a.range_km or airfield.max_distance_km > a.range_km
-        return (res.count + len(res.queue), short_legged, round(ferry), a.aircraft_id)
+        short_legged = ferry > a.range_km or airfield.max_distance_km > 2 * a.range_km
+        own = observer in a.users
+        return (res.count + len(res.queue), not own, short_legged, round(ferry), a.aircraft_id)
 
     return min(candidates, key=key)
 
@@ -173,9 +219,6 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
     eta = m.eta
     window_end = eta + ops.t("window_hours")  # Art. VI Sec. I para 9: ETA + 96 h
 
-    breakdown = world.breakdown_probability(aircraft)
-    if u() < breakdown:
-        return _finish(world, rec, "cancelled_aircraft")
     # Ferry to the point of entry, sensors covered (Art. IV para 4).
     depart = max(eta - ferry_h, env.now)
     yield env.timeout(depart - env.now)

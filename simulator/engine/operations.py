@@ -47,6 +47,7 @@ class Operations:
     breakdown_overrides: Mapping[str, float]
     use_share: float = 1.0
     use_share_phase_in: float = 1.0
+    closed: tuple[Pause, ...] = ()  # windows in which no mission is planned
 
     def t(self, key: str) -> float:
         """A timeline value in hours."""
@@ -71,6 +72,10 @@ def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def _windows(rows: list[list[Any]]) -> tuple[Pause, ...]:
+    return tuple(Pause(parse_date(w[0]), parse_date(w[1]), w[2] if len(w) > 2 else "") for w in rows)
+
+
 def load_operations(overrides: Mapping[str, Any] | None = None) -> Operations:
     """Operations from the defaults with ``overrides`` (same layout as operations.toml)."""
     raw = merge(default_operations_dict(), overrides or {})
@@ -86,10 +91,8 @@ def load_operations(overrides: Mapping[str, Any] | None = None) -> Operations:
         late_arrival=float(failures["late_arrival_probability"]),
         plan_decline=float(failures["mission_plan_decline_probability"]),
         taxi_probability=float(raw["taxi"]["probability"]),
-        pauses=tuple(
-            Pause(parse_date(w[0]), parse_date(w[1]), w[2] if len(w) > 2 else "")
-            for w in raw["pauses"]["windows"]
-        ),
+        pauses=_windows(raw["pauses"]["windows"]),
+        closed=_windows(raw["planning"].get("closed_windows", [])),
         breakdown_overrides=dict(failures.get("breakdown_by_aircraft", {})),
         use_share=float(raw["planning"]["use_share"]),
         use_share_phase_in=float(raw["planning"]["use_share_phase_in"]),

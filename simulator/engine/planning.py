@@ -44,68 +44,97 @@ def _quarter_bounds(year: int, q: int, clock: Clock) -> tuple[float, float]:
     return clock.hours(start), clock.hours(end)
 
 
-def _day_weights(year: int, ops: Operations) -> np.ndarray:
-    weights = []
-    for month in range(1, 13):
-        days = calendar.monthrange(year, month)[1]
-        weights += [ops.monthly_weights[month - 1]] * days
+def _day_weights(first: int, last: int, ops: Operations) -> tuple[list[dt.date], np.ndarray]:
+    """Every day of the years ``first..last`` and its seasonal weight; days inside a closed
+    window get none (no mission is planned then)."""
+    days, weights = [], []
+    for year in range(first, last + 1):
+        for month in range(1, 13):
+            for d in range(1, calendar.monthrange(year, month)[1] + 1):
+                day = dt.date(year, month, d)
+                closed = any(w.covers(day) for w in ops.closed)
+                days.append(day)
+                weights.append(0.0 if closed else ops.monthly_weights[month - 1])
     w = np.asarray(weights, dtype=float)
-    return w / w.sum()
+    if w.sum() <= 0:  # the whole period is closed: nothing can be planned
+        return days, w
+    return days, w / w.sum()
 
 
 def plan_year(
     dist: Distribution, clock: Clock, ops: Operations, rng: np.random.Generator
 ) -> list[PlannedMission]:
-    """The year's missions with their ETAs, deconflicted per observed Party."""
-    year = dist.year
+    """The missions of a distribution's period with their ETAs, deconflicted per observed
+    Party. A mission's ``year`` is the calendar year of its ETA (the first distribution's
+    period spans 2002-2003)."""
+    first, last = dist.year, dist.last_year
     # Windows of 96 h (Art. VI Sec. I para 9) plus a day, so that ETAs drawn anywhere in the
     # working day still leave every window clear of the next one.
     spacing = ops.t("window_hours") + 24.0
-    day_w = _day_weights(year, ops)
-    year_start = clock.hours(dt.date(year, 1, 1))
+    days, day_w = _day_weights(first, last, ops)
+    if day_w.sum() <= 0:
+        return []
     # Annex H para 5: granted quota may go unused; each granted flight is planned with the
     # scenario's use share (1.0 by default).
-    share = ops.use_share_phase_in if year <= PHASE_IN_END.year else ops.use_share
+    share = ops.use_share_phase_in if first <= PHASE_IN_END.year else ops.use_share
     by_target: dict[str, list[tuple[str, ...]]] = {}
     for grant in dist.grants:  # grants are sorted; missions are numbered in that order
         used = int((rng.random(grant.flights) < share).sum()) if share < 1.0 else grant.flights
         by_target.setdefault(grant.observed, []).extend([grant.observers] * used)
     planned: list[PlannedMission] = []
+    quarter_keys = [(y, q) for y in range(first, last + 1) for q in (1, 2, 3, 4)]
+    open_weight = {
+        key: float(sum(day_w[i] for i, d in enumerate(days) if (d.year, _quarter(d)) == key))
+        for key in quarter_keys
+    }
     for target in sorted(by_target):
         flights = by_target[target]
         lots = rng.permutation(len(flights))  # Annex H para 3: drawing of lots
-        days = rng.choice(len(day_w), size=len(flights), p=day_w)
-        quarters: dict[int, list[tuple[int, float]]] = {1: [], 2: [], 3: [], 4: []}
-        for lot, day in zip(lots, days, strict=True):
-            month = (dt.date(year, 1, 1) + dt.timedelta(days=int(day))).month
-            quarters[(month - 1) // 3 + 1].append((int(lot), year_start + 24.0 * int(day)))
-        _cap_quarters(quarters, year, clock, ops, rng)
-        for q in (1, 2, 3, 4):
+        picks = rng.choice(len(day_w), size=len(flights), p=day_w)
+        quarters: dict[tuple[int, int], list[tuple[int, float]]] = {k: [] for k in quarter_keys}
+        for lot, i in zip(lots, picks, strict=True):
+            day = days[int(i)]
+            quarters[day.year, _quarter(day)].append((int(lot), clock.hours(day)))
+        _cap_quarters(quarters, open_weight, days, day_w, clock, rng)
+        for year, q in quarter_keys:
             q_start, q_end = _quarter_bounds(year, q, clock)
             slots = _lay_out(
-                sorted(quarters[q], key=lambda x: (x[1], x[0])), q_start, q_end, spacing
+                sorted(quarters[year, q], key=lambda x: (x[1], x[0])), q_start, q_end, spacing
             )
             for lot, eta in slots:
                 hour = 8.0 + float(rng.integers(0, 9))  # ETAs during the working day
                 planned.append(PlannedMission("", year, flights[lot], target, q, eta + hour))
     planned.sort(key=lambda m: (m.eta, m.observed, m.observers))
-    return [
-        PlannedMission(f"{year}-{i:04d}", m.year, m.observers, m.observed, m.quarter, m.eta)
-        for i, m in enumerate(planned, start=1)
-    ]
+    numbered, count = [], dict.fromkeys(range(first, last + 1), 0)
+    for m in planned:  # ids number each calendar year's missions in ETA order
+        count[m.year] += 1
+        mid = f"{m.year}-{count[m.year]:04d}"
+        numbered.append(PlannedMission(mid, m.year, m.observers, m.observed, m.quarter, m.eta))
+    return numbered
 
 
-def _cap_quarters(quarters, year, clock, ops, rng) -> None:
-    """Move flights out of quarters over the cap of 16 into quarters with room."""
-    for q in (1, 2, 3, 4):
-        while len(quarters[q]) > MAX_PER_QUARTER:
-            lot, _ = quarters[q].pop()
-            room = [p for p in (1, 2, 3, 4) if len(quarters[p]) < MAX_PER_QUARTER]
-            weight = [sum(ops.monthly_weights[m - 1] for m in QUARTERS[p - 1]) for p in room]
-            dest = room[int(np.argmax(weight))]
-            q_start, q_end = _quarter_bounds(year, dest, clock)
-            day = float(rng.integers(0, int((q_end - q_start) // 24)))
-            quarters[dest].append((lot, q_start + 24.0 * day))
+def _quarter(day: dt.date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def _cap_quarters(quarters, open_weight, days, day_w, clock, rng) -> None:
+    """Move flights out of quarters over the cap of 16 (Annex H para 2) into the open quarter
+    with room and the most seasonal weight, on a day drawn by weight within it."""
+    for key in sorted(quarters):
+        while len(quarters[key]) > MAX_PER_QUARTER:
+            lot, _ = quarters[key].pop()
+            room = [
+                k
+                for k in sorted(quarters)
+                if len(quarters[k]) < MAX_PER_QUARTER and open_weight[k] > 0
+            ]
+            if not room:
+                continue  # every quarter of the period is full: the flight is not planned
+            dest = max(room, key=lambda k: (open_weight[k], -k[0], -k[1]))
+            inside = [i for i, d in enumerate(days) if (d.year, _quarter(d)) == dest]
+            w = np.asarray([day_w[i] for i in inside])
+            pick = inside[int(rng.choice(len(inside), p=w / w.sum()))]
+            quarters[dest].append((lot, clock.hours(days[pick])))
 
 
 def _lay_out(

@@ -12,6 +12,7 @@ MISSION_COLUMNS = (
     "observed",
     "joint_with",
     "aircraft",
+    "aircraft_replaced",
     "taxi",
     "airfield",
     "notified_at",
@@ -46,6 +47,7 @@ STATUSES = {
     "prohibited": False,  # Art. VIII Sec. I paras 2-3: arrival more than 24 h late
     "declined": False,  # Art. VIII Sec. I para 5: no mission-plan agreement in 8 h
     "refused": False,  # a bilateral refusal outside the treaty (Georgia-Russia from 2012)
+    "suspended": False,  # no flights by or over a state, e.g. Ukraine at war from Feb 2022
     "not_flown_withdrawal": False,  # a party's withdrawal took effect before the flight
     "not_flown_nato": False,  # both NATO members on the flight's date while the practice holds
 }
@@ -62,6 +64,7 @@ class MissionRecord:
     observed: str
     joint_with: str
     aircraft: str = ""
+    aircraft_replaced: str = ""  # the airframe that broke down before a spare took over
     taxi: bool = False
     airfield: str = ""
     notified_at: str = ""

@@ -149,7 +149,9 @@ class World:
         return self.per_period(self._taxis, observed, day=day)
 
     def _candidates(self, observer: str, observed: str, day: dt.date) -> list[Aircraft]:
-        return candidate_aircraft(observer, observed, day, self.registry, self.fleet)[0]
+        return candidate_aircraft(
+            observer, observed, day, self.registry, self.fleet, self.config.lending
+        )[0]
 
     def _taxis(self, observed: str, day: dt.date) -> list[Aircraft]:
         return taxi_aircraft(observed, day, self.registry, self.fleet)
@@ -162,8 +164,10 @@ class World:
     def start(self, distributions: list[Distribution]) -> list[PlannedMission]:
         """Plan every year and start one process per mission; return the plans."""
         plans: list[PlannedMission] = []
+        years = set(self.config.years)
         for dist in distributions:
-            plans += plan_year(dist, self.clock, self.config.operations, self.rng_for(0, dist.year))
+            planned = plan_year(dist, self.clock, self.config.operations, self.rng_for(0, dist.year))
+            plans += [m for m in planned if m.year in years]  # a period may reach past the run
         for i, m in enumerate(plans):
             self.env.process(mission(self, m, self.rng_for(1, m.year, i)))
         return plans
@@ -234,6 +238,7 @@ def _change_dates(config: EngineConfig) -> tuple[dt.date, ...]:
         dates.update(d for d in (refusal.start, refusal.end) if d is not None)
     for aircraft in config.fleet:
         dates.update(d for d in (aircraft.in_service_from, aircraft.in_service_to) if d is not None)
+        dates.update(d for window in aircraft.outages for d in window if d is not None)
     return tuple(sorted(dates))
 
 

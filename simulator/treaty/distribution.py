@@ -4,7 +4,7 @@ Given a year's requests, :func:`distribute` grants flights so that every constra
 
 1. only quota holders taking part that year, and only pairs that may fly (not the same holder,
    not two NATO members while the practice is on, no bilateral refusal): see ``quotas.py``;
-2. the per-pair 50 % rule where its mode applies (Art. III Sec. I para 10);
+2. the per-pair 50 % rule where its mode applies (Art. III Sec. I para 10), from entitlements;
 3. total active <= total passive for each observer (Art. III Sec. I para 5), transfers included;
 4. flights accepted by each observed holder <= its passive quota, 75 % of it through 2005
    (Art. II para 9; Annex A Sec. II), shared flights counted once.
@@ -28,6 +28,7 @@ from typing import Any
 
 from simulator.errors import UnknownCodeError
 from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.demand import GROUP, holder_class
 from simulator.treaty.quotas import (
     QuotaRules,
     accept_limit,
@@ -37,7 +38,7 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.registry import Registry
+from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE, Registry
 from simulator.treaty.requests import Request, requests_for_year
 
 #: Columns of the tidy distribution table (``quotas.csv`` without the replication column).
@@ -74,6 +75,12 @@ class Distribution:
     status: str  # agreed, deadlock, fallback (some observed holders kept last year's rows)
     grants: tuple[Grant, ...]
     notes: tuple[str, ...] = ()
+    through: int | None = None  # last year the distribution covers (the first one: 2003)
+
+    @property
+    def last_year(self) -> int:
+        """The last calendar year whose flights this distribution grants."""
+        return self.through or self.year
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per observer and observed holder: the ``quotas.csv`` layout."""
@@ -125,20 +132,27 @@ def distribute(
     rules: QuotaRules | None = None,
     review: ReviewOutcome | None = None,
     previous: Distribution | None = None,
+    through: int | None = None,
 ) -> Distribution:
-    """The distribution of active quotas for ``year`` (see the module docstring)."""
+    """The distribution of active quotas for ``year`` (see the module docstring); one that
+    covers several years (``through``, the first distribution) is checked on its last year."""
     rules = rules or QuotaRules()
     review = review or ReviewOutcome()
     if year in review.deadlock_years:
         # Art. X para 2: the OSCC decides by consensus; without it no distribution is approved.
-        return Distribution(year, "deadlock", (), ("consensus blocked: no quota flights",))
+        return Distribution(
+            year, "deadlock", (), ("consensus blocked: no quota flights",), through
+        )
+    label, year = year, through or year
     holders = set(holders_in_year(registry, year))
     notes: list[str] = []
     work = _admissible(registry, year, requests, rules, holders, notes)
+    # The per-pair cap comes first, so that what it frees is shared out among the other
+    # requests over the same target (Art. III Sec. I para 10, then para 5 and Art. II para 9).
     _apply_pair_caps(registry, year, work, rules, notes)
     _apply_observer_capacity(registry, year, work, rules, notes)
-    _apply_accept_limits(registry, year, work, notes)
-    stuck = sorted(review.no_agreement.get(year, frozenset()))
+    _apply_accept_limits(registry, year, work, rules, notes)
+    stuck = sorted(review.no_agreement.get(label, frozenset()))
     carried: list[Grant] = []
     if stuck:
         # Art. III Sec. I para 7: the last agreed distribution over these holders stays; it
@@ -146,15 +160,13 @@ def distribute(
         work = {k: n for k, n in work.items() if k[2] not in stuck}
         carried, fallback_notes = _fallback(registry, year, [], stuck, previous, rules, holders)
         notes += fallback_notes
-    if rules.fifty_percent_rule == "always":
-        _apply_literal_fifty_percent(registry, year, work, rules, notes, carried)
     merged: dict[tuple[tuple[str, ...], str], int] = {}
     for (_, obs, tgt), n in sorted(work.items()):
         merged[(obs, tgt)] = merged.get((obs, tgt), 0) + n
     grants = [Grant(obs, tgt, n) for (obs, tgt), n in sorted(merged.items()) if n > 0]
     grants = sorted([*grants, *carried], key=lambda g: (g.observers, g.observed))
     status = "fallback" if stuck else "agreed"
-    return Distribution(year, status, tuple(grants), tuple(notes))
+    return Distribution(label, status, tuple(grants), tuple(notes), through)
 
 
 def _admissible(
@@ -200,8 +212,11 @@ def _pair_total(work, observer: str, target: str, rules: QuotaRules) -> int:
 
 
 def _apply_pair_caps(registry, year, work, rules, notes) -> None:
-    """Art. III Sec. I para 10 for observers using transferred quota (mode ``transfers``)."""
-    if rules.fifty_percent_rule != "transfers":
+    """Art. III Sec. I para 10: each pair <= 50 % (rounded up) of the observer's total active
+    quota entitlement or of the observed party's passive quota, whichever is less (F37: 21 for
+    42), computed once from the entitlements, not from the flights granted. Mode ``always``
+    applies it to every observer, ``transfers`` to recipients of transferred quota."""
+    if rules.fifty_percent_rule == "off":
         return
     for key in sorted(work, key=lambda k: (-k[0], k[1:])):  # lowest priority cut first
         _, observers, target = key
@@ -228,20 +243,93 @@ def _apply_observer_capacity(registry, year, work, rules, notes) -> None:
         charged = sum(work[k] for k in keys)
         capacity = observer_capacity(registry, o, year, rules)
         if charged > capacity:
+            before = {k: work[k] for k in keys}
             _share_by_priority(work, keys, capacity)
-            notes.append(f"{o} requested {charged} flights, above its capacity {capacity}")
+            cuts = ", ".join(
+                f"{k[2]} {before[k]}->{work[k]}" for k in keys if work[k] < before[k]
+            )
+            notes.append(
+                f"{o} requested {charged} flights, above its capacity {capacity} ({cuts})"
+            )
 
 
-def _apply_accept_limits(registry, year, work, notes) -> None:
-    """Art. II para 9 and Annex A Sec. II: flights over a holder <= what it must accept."""
+def _apply_accept_limits(registry, year, work, rules, notes) -> None:
+    """Art. II para 9 and Annex A Sec. II: flights over a holder <= what it must accept. Where
+    requests exceed the limit, observers first combine them into shared flights (each counts
+    once against the observed party, Annex A Sec. II para 1); what still does not fit is shared
+    out in proportion to the requests."""
     targets = sorted({t for _, _, t in work})
     for t in targets:
+        limit = accept_limit(registry, t, year)
+        _join_to_fit(work, t, limit, rules.max_observers_per_flight, notes, _may_share(registry, year))
         keys = [k for k in sorted(work) if k[2] == t and work[k] > 0]
         requested = sum(work[k] for k in keys)
-        limit = accept_limit(registry, t, year)
         if requested > limit:
+            before = {k: work[k] for k in keys}
             _share_by_priority(work, keys, limit)
-            notes.append(f"{requested} flights requested over {t}, above its limit {limit}")
+            cuts = ", ".join(
+                f"{'+'.join(k[1])} {before[k]}->{work[k]}" for k in keys if work[k] < before[k]
+            )
+            notes.append(
+                f"{requested} flights requested over {t}, above its limit {limit}: "
+                f"shared out in proportion to the requests ({cuts})"
+            )
+
+
+def _may_share(registry: Registry, year: int):
+    """Who may share a flight: no holder shares with Russia or Belarus, nor they with others
+    (no joint flight of theirs with another party is on record; an ASSUMPTION)."""
+
+    def ok(a: str, b: str) -> bool:
+        return holder_class(registry, a, year) != GROUP and holder_class(registry, b, year) != GROUP
+
+    return ok
+
+
+def _join_to_fit(work, target, limit, max_observers, notes, may_share) -> None:
+    """Merge single-observer requests over ``target`` into the flights of the observer that
+    asked for the most, smallest requesters first, one flight at a time, until the requests
+    fit under ``limit`` or no flight has room for another observer (``max_observers``)."""
+    if max_observers < 2:
+        return
+    joined: dict[str, int] = {}
+    while sum(n for k, n in work.items() if k[2] == target) > limit:
+        single = {
+            k: n for k, n in work.items() if k[2] == target and n > 0 and len(k[1]) == 1
+        }
+        if len(single) < 2:
+            break
+        lead_key = max(sorted(single), key=lambda k: single[k])
+        hosts = sorted(
+            (k for k, n in work.items()
+             if k[2] == target and n > 0 and k[1][0] == lead_key[1][0]
+             and len(k[1]) < max_observers and k[0] == lead_key[0]),
+            key=lambda k: (len(k[1]), k[1]),
+        )
+        joiners = sorted(
+            (
+                k
+                for k in single
+                if k[1][0] != lead_key[1][0]
+                and k[0] == lead_key[0]
+                and may_share(lead_key[1][0], k[1][0])
+            ),
+            key=lambda k: (single[k], k[1]),
+        )
+        host = next(
+            (h for h in hosts for j in joiners if j[1][0] not in h[1]), None
+        )
+        joiner = next((j for j in joiners if host and j[1][0] not in host[1]), None)
+        if host is None or joiner is None:
+            break
+        merged = (host[0], (*host[1], joiner[1][0]), target)
+        work[host] -= 1
+        work[joiner] -= 1
+        work[merged] = work.get(merged, 0) + 1
+        joined[joiner[1][0]] = joined.get(joiner[1][0], 0) + 1
+    if joined:
+        who = ", ".join(f"{o} {n}" for o, n in sorted(joined.items()))
+        notes.append(f"over {target}: flights joined to shared flights to fit its limit ({who})")
 
 
 def _share_by_priority(work, keys, available: int) -> None:
@@ -257,39 +345,6 @@ def _share_by_priority(work, keys, available: int) -> None:
         for k in tier_keys:
             work[k] = shares[k]
         available = 0
-
-
-def _apply_literal_fifty_percent(registry, year, work, rules, notes, carried=()) -> None:
-    """Mode ``always``: each pair <= ceil(50 % of min(observer's distributed total active
-    quota, observed's passive quota)), repeated until stable since cuts lower the totals.
-    (Read literally, an observer with a single target may then fly over it only once.)
-    ``carried`` grants (Art. III Sec. I para 7 fallback) count in the totals but are not cut."""
-    before = dict(work)
-    changed = True
-    while changed:
-        changed = False
-        totals: dict[str, int] = {}
-        for g in carried:
-            for o in _charged_observers(g.observers, rules):
-                totals[o] = totals.get(o, 0) + g.flights
-        for (_, obs, _), n in work.items():
-            for o in _charged_observers(obs, rules):
-                totals[o] = totals.get(o, 0) + n
-        for key in sorted(work, key=lambda k: (-k[0], k[1:])):
-            _, observers, target = key
-            for o in _charged_observers(observers, rules):
-                cap = fifty_percent_cap(totals[o], registry.passive_quota(target, year).quota)
-                pair_total = _pair_total(work, o, target, rules)
-                if pair_total > cap and work[key] > 0:
-                    work[key] -= min(pair_total - cap, work[key])
-                    changed = True
-    for key in sorted(work):
-        if work[key] < before[key]:
-            _, observers, target = key
-            notes.append(
-                f"50 % rule (always): {'+'.join(observers)}->{target} cut from {before[key]} "
-                f"to {work[key]}"
-            )
 
 
 def _fallback(registry, year, grants, stuck, previous, rules, holders):
@@ -320,13 +375,22 @@ def distribute_years(
     model: str = "historical",
     params: Mapping[str, Any] | None = None,
 ) -> list[Distribution]:
-    """Distributions for consecutive years, each falling back on the last one agreed."""
+    """Distributions for consecutive years, each falling back on the last one agreed. Under
+    the historical model the first distribution is granted once for its period (Annex A
+    Sec. II para 1: entry into force to 31 Dec 2003), labelled with the period's first year."""
     rules = rules or QuotaRules()
     out: list[Distribution] = []
     previous: Distribution | None = None
+    covered = 0
     for year in sorted(years):
-        requests = requests_for_year(registry, year, rules, model, params)
-        dist = distribute(registry, year, requests, rules, review, previous)
+        if year <= covered:
+            continue
+        label, through = year, None
+        if model == "historical" and year <= FIRST_PERIOD_END.year:
+            label, through = TREATY_ENTRY_INTO_FORCE.year, FIRST_PERIOD_END.year
+        requests = requests_for_year(registry, label, rules, model, params)
+        dist = distribute(registry, label, requests, rules, review, previous, through)
+        covered = dist.last_year
         out.append(dist)
         if dist.status != "deadlock":
             previous = dist

@@ -17,14 +17,16 @@ from simulator.treaty.registry import Registry
 #: Modes of the per-pair 50 % rule (Art. III Sec. I para 10).
 #: ``off``: not applied. ``transfers``: applied to observers that use transferred quota, which
 #: para 9 ("Paragraph 10 of this Section shall apply") ties it to. ``always``: applied to every
-#: pair, with the observer's total active quota as distributed that year.
+#: pair. In both modes the cap is computed once, from the observer's total active quota
+#: *entitlement* (its passive quota, para 5, adjusted by transfers) and the observed party's
+#: passive quota: 21 for the US over BY-RU (history calibration F37, high confidence).
 FIFTY_PERCENT_MODES = ("off", "transfers", "always")
 
-#: The default reading. Applied to every pair, the rule is broken by the treaty's own first
-#: distribution (the US holds 8 of its 9 flights over the BY-RU group, above ceil(9 / 2) = 5),
-#: which every signatory accepted; the only explicit cross-reference to para 10 is in the
-#: transfer rule of para 9. So by default the cap binds flights made with transferred quota.
-DEFAULT_FIFTY_PERCENT_MODE = "transfers"
+#: The default reading. Read from entitlements, the cap holds for every pair of the treaty's own
+#: first distribution (the US's 8 over BY-RU against 21), and the record describes the US
+#: request for 2020 as "the per-pair maximum" (F42). (Read from the flights *distributed* each
+#: year, it would be broken by the first distribution: 8 of the US's 9 against ceil(9 / 2) = 5.)
+DEFAULT_FIFTY_PERCENT_MODE = "always"
 
 #: How a shared (joint) flight is charged to its co-observers' active quotas. The treaty is silent
 #: (UNCONFIRMED); we charge each co-observer one flight, and the observed party once
@@ -60,6 +62,22 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Suspension:
+    """No quota flight by or over ``state`` from ``start`` (inclusive) to ``end`` (exclusive):
+    practice outside the treaty, e.g. Ukraine at war from 24 Feb 2022 (history calibration
+    F45: no flight by or over Ukraine found since)."""
+
+    state: str
+    start: dt.date
+    end: dt.date | None = None
+    source: str = ""
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the suspension applies on ``day``."""
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
 class Transfer:
     """A transfer of active quota in a year, by agreement with the observed party (Art. III
     Sec. I para 9). The recipient's capacity grows by ``flights`` and the donor's shrinks."""
@@ -77,8 +95,12 @@ class QuotaRules:
     nato_practice: bool = True  # NATO members do not fly quota flights over each other
     fifty_percent_rule: str = DEFAULT_FIFTY_PERCENT_MODE
     refusals: tuple[Refusal, ...] = ()
+    suspensions: tuple[Suspension, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     shared_flight_charge: str = "each"
+    # ASSUMPTION (the treaty sets no number): at most three observing parties share a flight,
+    # as on the recorded US-Estonian-Lithuanian flight of Feb 2020 (history calibration R01).
+    max_observers_per_flight: int = 3
 
     def __post_init__(self) -> None:
         if self.fifty_percent_rule not in FIFTY_PERCENT_MODES:
@@ -106,7 +128,7 @@ def access(
     """Whether State Party ``observer`` may fly a quota flight over ``observed`` on a date.
 
     Returns ``(allowed, reason)``; the reason is ``allowed``, ``not_a_party``,
-    ``same_quota_holder``, ``nato_practice`` or ``refusal``.
+    ``same_quota_holder``, ``nato_practice``, ``refusal`` or ``suspended``.
     """
     day = parse_date(on)
     if not (registry.is_party(observer, day) and registry.is_party(observed, day)):
@@ -121,6 +143,8 @@ def access(
         return False, "nato_practice"  # practice, not treaty text: allies do not overfly allies
     if any(r.in_force(day) and r.blocks(observer, observed) for r in rules.refusals):
         return False, "refusal"
+    if any(s.in_force(day) and s.state in (observer, observed) for s in rules.suspensions):
+        return False, "suspended"
     return True, "allowed"
 
 
@@ -177,7 +201,7 @@ def holder_pair_access(
         for a in obs_states:
             for b in tgt_states:
                 ok, reason = access(registry, a, b, day, rules)
-                if not ok and reason in ("nato_practice", "refusal"):
+                if not ok and reason in ("nato_practice", "refusal", "suspended"):
                     blocked_reason = blocked_reason or reason
     if not both_parties_some_day:
         return False, "not_a_party"

@@ -1,14 +1,13 @@
 """Where a year's requests for active quotas come from: three named, documented models.
 
 * ``explicit``: a table in the scenario, ``observer, observed, flights[, shared_with, year]``.
-* ``historical``: the treaty's own pattern. The first distribution of Annex A Sec. II para 1 for
-  2002-2003, kept under the 75 % rule through 2005 (para 2), then "a proportionate increase of
-  the active quotas distributed in the first distribution" up to full passive quotas from 2006
-  (para 3). Flights aimed at a target that can no longer be flown (it left, joined NATO with the
-  observer, or refuses) are re-targeted; holders absent from the first distribution (acceding
-  states, Belarus after 2021) request by the interest model (Annex A Sec. II para 4).
-* ``interest``: each holder requests ``utilisation`` x its total active quota, spread over the
-  targets it may observe in proportion to their passive quotas (the flights they must accept).
+* ``historical``: the record's pattern. The first distribution of Annex A Sec. II para 1 once,
+  for its one period (entry into force to 31 Dec 2003); from 2004 the demand model of
+  ``demand.py``: each observer requests a sourced share of its entitlement, spread over targets
+  by a sourced table of interest, within the per-pair cap (the "unless otherwise agreed" of
+  Annex A Sec. II para 3: the record shows the proportionate increase was not followed, F42).
+* ``interest``: a naive baseline: each holder requests ``utilisation`` x its total active quota,
+  spread over the targets it may observe in proportion to their passive quotas.
 
 Each model is a function ``(registry, year, rules, params) -> tuple[Request, ...]``.
 """
@@ -30,7 +29,8 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.registry import PHASE_IN_END, Registry
+from simulator.treaty.demand import DemandModel, join_partners, observer_requests
+from simulator.treaty.registry import FIRST_PERIOD_END, Registry
 from simulator.treaty.tables import data_dir
 
 
@@ -136,106 +136,61 @@ def _first_distribution_lines(registry: Registry) -> tuple[_Line, ...]:
     return tuple(out)
 
 
-def _proportionate_increase(registry: Registry, lines: Iterable[_Line], year: int) -> list[_Line]:
-    """Annex A Sec. II para 3: scale the flights over each observed party from its 75 % limit to
-    its full passive quota, keeping the first distribution's proportions."""
-    by_target: dict[str, list[_Line]] = {}
-    for ln in lines:
-        by_target.setdefault(ln.observed, []).append(ln)
-    out = []
-    for target in sorted(by_target):
-        group = by_target[target]
-        quota = registry.passive_quota(target, year)
-        base = sum(ln.flights for ln in group)
-        phase_limit = max(registry.passive_quota(target, PHASE_IN_END.year).accept_limit, 1)
-        wanted = min(quota.quota, round(base * quota.quota / phase_limit))
-        shares = largest_remainder(max(wanted, base), {i: ln.flights for i, ln in enumerate(group)})
-        out += [_Line(ln.observers, ln.observed, shares[i]) for i, ln in enumerate(group)]
-    return out
+def first_period_requests(
+    registry: Registry, rules: QuotaRules, params: Mapping[str, Any]
+) -> tuple[Request, ...]:
+    """The first distribution (Annex A Sec. II para 1), valid for one period from entry into
+    force to 31 Dec 2003, with the accession quotas decided for that period (Sweden, 2003) and,
+    for states that acceded in the period without a decision on record (Finland, Latvia), the
+    requests of the demand model for the period's last year."""
+    year = FIRST_PERIOD_END.year
+    out = [
+        Request(ln.observers[0], ln.observed, ln.flights, ln.observers[1:])
+        for ln in _first_distribution_lines(registry)
+    ]
+    known = [r for y, r, _ in _accession_decision_rows() if y <= year]
+    out += known
+    in_pattern = {
+        code for ln in _first_distribution_lines(registry) for code in (*ln.observers, ln.observed)
+    }
+    decided = {r.observer for r in known}
+    newcomers = [
+        h for h in holders_in_year(registry, year) if h not in in_pattern and h not in decided
+    ]
+    out += _demand_model_requests(registry, year, rules, params, only=newcomers)
+    return _merge(out)
+
+
+def _demand_model_requests(registry, year, rules, params, only=None) -> list[Request]:
+    model = DemandModel.from_params(params)
+    holders = holders_in_year(registry, year)
+    work: dict[tuple[tuple[str, ...], str], int] = {}
+    carry: dict[str, float] = {}
+    for observer in holders if only is None else only:
+        found = observer_requests(registry, observer, holders, year, rules, model, carry)
+        for target, n in found.items():
+            work[(observer,), target] = n
+    joints = {}
+    for small in holders:
+        lead = model.joint_lead(small, year)
+        if lead and lead in holders and lead != small:
+            joints[small] = lead
+    work = join_partners(work, joints)
+    return [Request(obs[0], t, n, obs[1:]) for (obs, t), n in sorted(work.items())]
 
 
 def historical_requests(
     registry: Registry, year: int, rules: QuotaRules, params: Mapping[str, Any]
 ) -> tuple[Request, ...]:
-    """The treaty's historical pattern (see the module docstring). ``params['utilisation']``
-    applies to the interest-model requests of holders absent from the first distribution."""
-    holders = set(holders_in_year(registry, year))
-    lines = list(_first_distribution_lines(registry))
-    if year > PHASE_IN_END.year:
-        lines = _proportionate_increase(registry, lines, year)
-
-    def allowed(observer: str, target: str) -> bool:
-        return holder_pair_access(registry, observer, target, year, rules)[0]
-
-    kept: list[_Line] = []
-    displaced: dict[str, int] = {}
-    for ln in lines:
-        observers = tuple(o for o in ln.observers if o in holders)
-        if not observers or ln.flights <= 0:
-            continue  # every observer of the line has left
-        if ln.observed in holders and all(allowed(o, ln.observed) for o in observers):
-            kept.append(_Line(observers, ln.observed, ln.flights))
-            continue
-        ok = tuple(o for o in observers if ln.observed in holders and allowed(o, ln.observed))
-        if ok:
-            kept.append(_Line(ok, ln.observed, ln.flights))
-        for o in observers:
-            if o not in ok:
-                displaced[o] = displaced.get(o, 0) + ln.flights
-
-    # Re-target displaced flights over the observer's allowed targets, in proportion to the
-    # room left under each target's accept limit (or to the limits when none is left).
-    requested: dict[str, int] = {}
-    for ln in kept:
-        requested[ln.observed] = requested.get(ln.observed, 0) + ln.flights
-    for observer in sorted(displaced):
-        targets = [t for t in sorted(holders) if allowed(observer, t)]
-        room = {t: max(accept_limit(registry, t, year) - requested.get(t, 0), 0) for t in targets}
-        limits = {t: accept_limit(registry, t, year) for t in targets}
-        weights = room if any(room.values()) else limits
-        for target, n in largest_remainder(displaced[observer], weights).items():
-            if n:
-                kept.append(_Line((observer,), target, n))
-                requested[target] = requested.get(target, 0) + n
-
-    known = _accession_decisions(year)
-    # Holders with no Annex A allocation and no line in the first distribution: the acceding
-    # states, Georgia, and Belarus once the BY-RU group has ended.
-    in_pattern = {
-        code for ln in _first_distribution_lines(registry) for code in (*ln.observers, ln.observed)
-    }
-    newcomers = sorted(
-        h
-        for h in holders
-        if h not in in_pattern and registry.passive_quota(h, year).status != "treaty"
-    )
-    out = [Request(ln.observers[0], ln.observed, ln.flights, ln.observers[1:]) for ln in kept]
+    """The record's pattern: the first distribution for the first period (2002-2003), then
+    every year the demand model of ``demand.py`` (sourced tables of observer demand and
+    interest), with the accession quotas the OSCC is known to have decided in their year."""
+    if year <= FIRST_PERIOD_END.year:
+        return first_period_requests(registry, rules, params)
+    known = [r for r in _accession_decisions(year) if r.observer in holders_in_year(registry, year)]
     decided = {r.observer for r in known}
-    out += [r for r in known if r.observer in holders and r.observed in holders]
-    interest = interest_requests(
-        registry,
-        year,
-        rules,
-        {
-            "utilisation": params.get("utilisation", 1.0),
-            "observers": [h for h in newcomers if h not in decided],
-        },
-    )
-    out += list(interest)
-    # Annex A Sec. II para 4(B): the other parties may request flights over a newcomer, within
-    # its passive quota; shared among the allowed observers in proportion to their capacity.
-    for target in newcomers:
-        observers = {
-            o: observer_capacity(registry, o, year, rules)
-            for o in sorted(holders)
-            if o not in newcomers and allowed(o, target)
-        }
-        limit = accept_limit(registry, target, year)
-        wanted = round(float(params.get("utilisation", 1.0)) * limit)
-        for observer, n in largest_remainder(wanted, observers).items():
-            if n:
-                out.append(Request(observer, target, n))
-    return _merge(out)
+    others = [h for h in holders_in_year(registry, year) if h not in decided]
+    return _merge([*known, *_demand_model_requests(registry, year, rules, params, only=others)])
 
 
 def _merge(requests: Iterable[Request]) -> tuple[Request, ...]:
