@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
 from dataclasses import replace
+from typing import Any
 
 from simulator.engine.config import EngineConfig
 from simulator.engine.fleets import Aircraft, load_fleet

@@ -28,9 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.engine.fleets import load_fleet
+from simulator.engine.fleets import MAX_FERRY_LEGS, load_fleet, load_lending
 from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
+from simulator.treaty.demand import bundled_demand, bundled_interest
 
 MAX_YEAR = 2100
 MIN_YEAR = 2002  # Art. XVII para 2: the treaty entered into force on 1 Jan 2002
@@ -722,6 +723,45 @@ def _assumptions(model: ScenarioModel) -> list[str]:
             out.append(
                 f"maximum flight distance {d.label} ({d.party}) = {d.distance_km:,.0f} km: {d.note}"
             )
+    if model.requests.model == "historical":
+        out += _demand_assumptions(model)
+    assumed = sum(1 for row in load_lending() if "ASSUMPTION" in row.source)
+    out.append(
+        f"aircraft lending: {assumed} of {len(load_lending())} rows of aircraft_lending.csv "
+        "are assumptions; nobody lends to Russia or Belarus (none on record)"
+    )
+    out.append(
+        f"an aircraft ferries to a point of entry in at most {MAX_FERRY_LEGS} unrefuelled legs; "
+        "a breakdown is made good only by another airframe of the same provider"
+    )
+    out.append(
+        f"at most {model.rules.max_observers_per_flight} observing parties share a flight when "
+        "requests over a party exceed its passive quota (rules.max_observers_per_flight)"
+    )
+    return out
+
+
+def _demand_assumptions(model: ScenarioModel) -> list[str]:
+    """The demand model's calibrated values and flagged rows, as the run uses them."""
+    out = []
+    for row in bundled_demand():
+        if row.share is not None and row.observer not in model.requests.demand_shares:
+            out.append(
+                f"demand share of {row.observer} = {row.share:g} from {row.first_year} "
+                f"({row.basis}: {row.source})"
+            )
+        if row.joint_lead and row.observer not in model.requests.joint:
+            out.append(
+                f"{row.observer} joins {row.joint_lead}'s flights ({row.basis}: {row.source})"
+            )
+    for observer, share in sorted(model.requests.demand_shares.items()):
+        out.append(f"demand share of {observer} = {share:g} (set by the scenario)")
+    flagged = [r for r in bundled_interest() if r.basis == "assumption"]
+    out.append(
+        f"observer interest: {len(flagged)} of {len(bundled_interest())} rows of "
+        "observer_interest.csv are assumptions (class weights of NATO and partner observers "
+        f"and targets); the scenario overrides {len(model.requests.interest)}"
+    )
     return out
 
 

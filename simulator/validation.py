@@ -96,10 +96,29 @@ def _per_replication(missions: pd.DataFrame, fact: Fact, replications: int) -> l
             out.append(float(done.mean()) if len(own) else float("nan"))
         elif fact.metric.startswith("flights_conducted_per_year_"):
             state = fact.metric.rsplit("_", 1)[-1]
-            by = mine["observer"].eq(state) | mine["joint_with"].fillna("").astype(
-                str
-            ).str.contains(state)
+            by = _involves(mine, state)
             out.append(float(by.sum()) / (fact.last_year - fact.first_year + 1))
+        elif fact.metric.startswith("flights_received_"):
+            out.append(float(mine["observed"].eq(fact.metric.rsplit("_", 1)[-1]).sum()))
+        elif fact.metric.startswith("pair_flights_"):
+            # pair_flights_OBS_TGT: counted flights by OBS (lead or co-observer) over TGT
+            obs, tgt = fact.metric.removeprefix("pair_flights_").split("_")
+            by = _involves(mine, obs) & mine["observed"].eq(tgt)
+            out.append(float(by.sum()))
+        elif fact.metric.startswith("lead_flights_before_"):
+            # lead_flights_before_YYYY-MM-DD_OBS: flights OBS led in the year before the date
+            day, obs = fact.metric.removeprefix("lead_flights_before_").split("_")
+            led = mine["observer"].eq(obs) & (mine["started_at"].astype(str) < day)
+            out.append(float(led.sum()))
+        elif fact.metric.startswith("flights_involving_from_"):
+            # flights_involving_from_YYYY-MM-DD_STATE: flights by or over STATE from the date
+            day, state = fact.metric.removeprefix("flights_involving_from_").split("_")
+            late = mine["started_at"].astype(str) >= day
+            out.append(float((late & (_involves(mine, state) | mine["observed"].eq(state))).sum()))
+        elif fact.metric.startswith("flights_between_"):
+            start, end = fact.metric.removeprefix("flights_between_").split("_")
+            day = counted[counted["replication"] == r]["started_at"].astype(str)
+            out.append(float(((day >= start) & (day < end)).sum()))
         elif fact.metric == "nato_nato_flights":
             reg = load_registry()
             n = 0
@@ -115,11 +134,34 @@ def _per_replication(missions: pd.DataFrame, fact: Fact, replications: int) -> l
     return out
 
 
+def _involves(missions: pd.DataFrame, holder: str) -> pd.Series:
+    """Missions whose lead or co-observers include ``holder``."""
+    partners = missions["joint_with"].fillna("").astype(str).str.split()
+    return missions["observer"].eq(holder) | partners.apply(lambda p: holder in p)
+
+
+def _allocated(quotas: pd.DataFrame, fact: Fact, replication: int) -> float:
+    """allocated_over_TGT: flights granted over TGT in the fact's years, shared flights once."""
+    tgt = fact.metric.removeprefix("allocated_over_")
+    q = quotas[
+        (quotas["replication"] == replication)
+        & quotas["year"].between(fact.first_year, fact.last_year)
+        & quotas["observed"].eq(tgt)
+    ]
+    observers = 1 + q["shared_with"].fillna("").astype(str).str.split().str.len()
+    return float((q["flights"] / observers).sum())
+
+
 def validation_table(result: Result) -> pd.DataFrame:
     """One row per fact: recorded value, simulated mean and 90 % interval, tolerance, verdict."""
     rows = []
     for fact in load_facts():
-        values = _per_replication(result.missions, fact, result.replications)
+        if fact.metric.startswith("allocated_over_"):
+            values = [_allocated(result.quotas, fact, r) for r in range(result.replications)]
+        elif fact.first_year < min(result.missions["year"], default=fact.first_year):
+            values = [float("nan")] * result.replications
+        else:
+            values = _per_replication(result.missions, fact, result.replications)
         stats = interval(values)
         lo, hi = fact.bounds()
         holds = lo <= stats["mean"] <= hi if not np.isnan(stats["mean"]) else False

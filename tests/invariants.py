@@ -39,6 +39,7 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
+from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE
 
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)  # times are written to the minute
@@ -68,6 +69,7 @@ def check_invariants(config: EngineConfig, result, distributions) -> None:
         assert all(b - a >= 96.0 for a, b in pairwise(times))
     flown_intervals: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     counted: Counter = Counter()
+    period_of = {y: d.year for d in distributions for y in range(d.year, d.last_year + 1)}
     for m in result.missions:
         assert m.status in STATUSES
         assert m.counted == STATUSES[m.status] or (m.status == "curtailed" and m.taxi)
@@ -96,8 +98,9 @@ def check_invariants(config: EngineConfig, result, distributions) -> None:
                     if rules.nato_practice:
                         assert not (reg.is_nato_member(a, day) and reg.is_nato_member(b, day))
             flown_intervals.setdefault(m.observed, []).append((parse(m.arrived_at), end))
-        if m.counted:
-            counted[(m.year, (m.observer, *m.joint_with.split()), m.observed)] += 1
+        if m.counted:  # keyed by the distribution's period (the first one spans 2002-2003)
+            period = period_of[m.year]
+            counted[(period, (m.observer, *m.joint_with.split()), m.observed)] += 1
     for intervals in flown_intervals.values():
         intervals.sort()
         assert all(b[0] >= a[1] for a, b in pairwise(intervals))
@@ -132,16 +135,17 @@ def quota_grants(quotas: pd.DataFrame, year: int) -> dict[tuple[frozenset[str], 
 def check_quota_table(config: EngineConfig, quotas: pd.DataFrame, years: Iterable[int]) -> None:
     """``quotas.csv`` of one replication against the quota rules of Art. III and Annex A."""
     reg, rules = config.registry, config.rules
-    for year in years:
+    for label, span in periods(config, years):
+        year = span[-1]  # a period's distribution is checked on its last year
         holders = set(holders_in_year(reg, year))
-        for r in quotas[quotas["year"] == year].to_dict("records"):
+        for r in quotas[quotas["year"] == label].to_dict("records"):
             # Art. XV, Art. XVII: quotas only by and over holders taking part that year
             assert r["observer"] in holders and r["observed"] in holders, (year, r)
             assert r["observer"] != r["observed"] and r["flights"] > 0, r
-        if year in config.review.deadlock_years:
+        if label in config.review.deadlock_years:
             # Art. X para 2: no consensus, no distribution, no quota flights (the 2018 switch)
-            assert not (quotas["year"] == year).any()
-        grants = quota_grants(quotas, year)
+            assert not (quotas["year"] == label).any()
+        grants = quota_grants(quotas, label)
         received: Counter = Counter()
         charged: Counter = Counter()  # flights charged to each observer's total active quota
         pair: Counter = Counter()  # ... and to its individual active quota over one target
@@ -166,7 +170,7 @@ def check_quota_table(config: EngineConfig, quotas: pd.DataFrame, years: Iterabl
             if rules.fifty_percent_rule == "always":
                 if target in config.review.no_agreement.get(year, ()):
                     continue  # Art. III Sec. I para 7: last agreed rows carried over, not re-cut
-                total = charged[observer] if each else observer_capacity(reg, observer, year, rules)
+                total = observer_capacity(reg, observer, year, rules)  # the entitlement (F37)
             elif fifty_percent_applies(observer, year, rules):
                 total = observer_capacity(reg, observer, year, rules)
             else:
@@ -192,6 +196,24 @@ def aircraft_owner(aircraft_id: str) -> str:
     return {a.aircraft_id: a.owner for a in load_fleet()}[aircraft_id]
 
 
+def periods(config: EngineConfig, years: Iterable[int]) -> list[tuple[int, tuple[int, ...]]]:
+    """(label, years) of each distribution period: the historical model grants the first
+    distribution once for 2002-2003 (Annex A Sec. II para 1), labelled 2002."""
+    out: dict[int, list[int]] = {}
+    for y in sorted(years):
+        first = config.request_model == "historical" and (
+            TREATY_ENTRY_INTO_FORCE.year <= y <= FIRST_PERIOD_END.year
+        )
+        label = TREATY_ENTRY_INTO_FORCE.year if first else y
+        out.setdefault(label, []).append(y)
+    spans = {label: tuple(ys) for label, ys in out.items()}
+    if TREATY_ENTRY_INTO_FORCE.year in spans and config.request_model == "historical":
+        spans[TREATY_ENTRY_INTO_FORCE.year] = tuple(
+            range(TREATY_ENTRY_INTO_FORCE.year, FIRST_PERIOD_END.year + 1)
+        )
+    return sorted(spans.items())
+
+
 def check_missions_table(
     config: EngineConfig, missions: pd.DataFrame, quotas: pd.DataFrame, years: Iterable[int]
 ) -> Counter:
@@ -201,13 +223,13 @@ def check_missions_table(
     statuses: Counter = Counter()
     over_state: dict[str, list[tuple[dt.datetime, dt.datetime, str]]] = {}
     by_aircraft: dict[str, list[tuple[dt.datetime, dt.datetime, str]]] = {}
-    for year in years:
+    for year, span in periods(config, years):
         grants = quota_grants(quotas, year)
         planned: Counter = Counter()
         counted: Counter = Counter()
         received: Counter = Counter()
         charged: Counter = Counter()
-        rows = missions[missions["year"] == year].to_dict("records")
+        rows = missions[missions["year"].isin(span)].to_dict("records")
         if year in config.review.deadlock_years:
             assert not rows  # Art. X para 2: no distribution, no quota flights
         for m in rows:
@@ -274,9 +296,10 @@ def check_missions_table(
         share = ops.use_share_phase_in if year <= 2005 else ops.use_share
         for key, n in planned.items():
             # Annex H para 5: granted flights may go unused, never more planned than granted
-            assert n <= grants[key] if share < 1.0 else n == grants[key], (year, key, n)
+            whole = share >= 1.0 and set(span) <= set(years)
+            assert n == grants[key] if whole else n <= grants[key], (year, key, n)
             assert counted[key] <= grants[key]
-        if share >= 1.0:
+        if share >= 1.0 and set(span) <= set(years):
             assert set(planned) == set(grants), year  # every granted flight was planned
         for target, n in received.items():
             assert n <= accept_limit(reg, target, year)  # Art. II para 9 (counted flights)

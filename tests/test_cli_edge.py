@@ -99,8 +99,9 @@ def test_unknown_set_key_suggests_the_right_one() -> None:
     line = one_line_error(result.stderr)
     assert line.endswith(
         "baseline-2019.toml: rules.natopractice: unknown key 'natopractice'; did you mean "
-        "'nato_practice'? (valid keys: deadlock_years, fifty_percent_rule, nato_practice, "
-        "no_agreement, refusals, shared_flight_charge, transfers)"
+        "'nato_practice'? (valid keys: deadlock_years, fifty_percent_rule, "
+        "max_observers_per_flight, nato_practice, no_agreement, refusals, shared_flight_charge, "
+            "suspensions, transfers)"
     )
 
 

@@ -18,8 +18,10 @@ from simulator.treaty.dates import optional_date
 from simulator.treaty.demand import holder_class
 from simulator.treaty.registry import Registry
 
-#: An aircraft cannot reach an airfield whose ferry is longer than this many unrefuelled legs.
-MAX_FERRY_LEGS = 3
+#: ASSUMPTION: an aircraft cannot reach a point of entry whose ferry is longer than two
+#: unrefuelled legs (one en-route stop). So the An-30B (2,630 km) cannot reach North America
+#: from Kubinka, as Russia complained of too few refuelling stops (history calibration R11).
+MAX_FERRY_LEGS = 2
 
 
 @dataclass(frozen=True)
@@ -166,5 +168,5 @@ def taxi_aircraft(
 
 def reaches(aircraft: Aircraft, ferry_km: float) -> bool:
     """Whether the aircraft can ferry to the point of entry in at most ``MAX_FERRY_LEGS``
-    unrefuelled legs (an An-30B cannot reach North America from Kubinka)."""
+    unrefuelled legs."""
     return ferry_km <= MAX_FERRY_LEGS * aircraft.range_km

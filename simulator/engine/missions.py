@@ -144,12 +144,11 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     if got is None:
         return _finish(world, rec, "cancelled_aircraft")
     if u() < world.breakdown_probability(aircraft):
-        # The airframe is unserviceable: the observer hires or takes another that is free now
-        # and can still arrive in time (the US flew Sweden's Saab 340 and Romania's An-30 in
-        # 2019-2020: history calibration aircraft table).
+        # The airframe is unserviceable: another of the same provider may stand in if it is
+        # free now and can still arrive in time (the OC-135B fleet had two airframes).
         world.aircraft[aircraft.aircraft_id].release(got)
         rec.aircraft_replaced = aircraft.aircraft_id
-        spare = _spare(world, candidates, aircraft, airfield, eta, use_taxi, u)
+        spare = _spare(world, candidates, aircraft, airfield, eta, use_taxi, u, m.observers[0])
         if spare is None:
             return _finish(world, rec, "cancelled_aircraft")
         aircraft = spare
@@ -181,13 +180,16 @@ def _acquire(world: World, aircraft: Aircraft, airfield: Airfield, eta: float, u
     return request
 
 
-def _spare(world, candidates, broken, airfield, eta, use_taxi, u) -> Aircraft | None:
-    """A candidate other than ``broken`` that is free now, serviceable (its own breakdown
-    probability is drawn too) and can arrive in time."""
+def _spare(world, candidates, broken, airfield, eta, use_taxi, u, observer) -> Aircraft | None:
+    """Another airframe of the same provider (the observer's own, or the taxi's owner: a hire
+    is arranged with the notification, not days before the flight) that is free now,
+    serviceable (its breakdown probability is drawn too) and can arrive in time."""
     late = eta + world.config.operations.t("late_arrival_hours")
     for a in candidates:
         res = world.aircraft[a.aircraft_id]
         if a.aircraft_id == broken.aircraft_id or res.count or res.queue:
+            continue
+        if a.owner != broken.owner and observer not in a.users:
             continue
         if u() < world.breakdown_probability(a):
             continue

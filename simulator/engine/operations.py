@@ -73,7 +73,9 @@ def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, An
 
 
 def _windows(rows: list[list[Any]]) -> tuple[Pause, ...]:
-    return tuple(Pause(parse_date(w[0]), parse_date(w[1]), w[2] if len(w) > 2 else "") for w in rows)
+    return tuple(
+        Pause(parse_date(w[0]), parse_date(w[1]), w[2] if len(w) > 2 else "") for w in rows
+    )
 
 
 def load_operations(overrides: Mapping[str, Any] | None = None) -> Operations:

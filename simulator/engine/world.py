@@ -166,7 +166,8 @@ class World:
         plans: list[PlannedMission] = []
         years = set(self.config.years)
         for dist in distributions:
-            planned = plan_year(dist, self.clock, self.config.operations, self.rng_for(0, dist.year))
+            rng = self.rng_for(0, dist.year)
+            planned = plan_year(dist, self.clock, self.config.operations, rng)
             plans += [m for m in planned if m.year in years]  # a period may reach past the run
         for i, m in enumerate(plans):
             self.env.process(mission(self, m, self.rng_for(1, m.year, i)))

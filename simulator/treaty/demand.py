@@ -9,10 +9,11 @@ per row; a scenario overrides any row (``[requests]``: ``demand_shares``, ``inte
 ``joint``).
 
 Rows may name a class instead of a code: ``NATO`` (holders whose members are all NATO members on
-1 January), ``PARTNER`` (any other holder but the Belarus-Russia group, Russia or Belarus) or ``*``. For a pair,
-the most specific row wins (observer and target by code, then target by class, then observer by
-class, then both by class); among rows of one level, the one with the latest ``first_year``. A
-class target's weight is scaled by its passive quota / 12 (larger parties receive more).
+1 January), ``PARTNER`` (any other holder but the Belarus-Russia group, Russia or Belarus) or
+``*``. For a pair the most specific row wins: observer by code before observer by class, and
+within each, target by code before target by class; among rows of one level, the one with the
+latest ``first_year``. A weight found through a class *target* is scaled by the target's passive
+quota / 12, so that larger parties draw more flights.
 """
 
 from __future__ import annotations

@@ -261,7 +261,8 @@ def _apply_accept_limits(registry, year, work, rules, notes) -> None:
     targets = sorted({t for _, _, t in work})
     for t in targets:
         limit = accept_limit(registry, t, year)
-        _join_to_fit(work, t, limit, rules.max_observers_per_flight, notes, _may_share(registry, year))
+        share_ok = _may_share(registry, year)
+        _join_to_fit(work, t, limit, rules.max_observers_per_flight, notes, share_ok)
         keys = [k for k in sorted(work) if k[2] == t and work[k] > 0]
         requested = sum(work[k] for k in keys)
         if requested > limit:
@@ -386,7 +387,7 @@ def distribute_years(
         if year <= covered:
             continue
         label, through = year, None
-        if model == "historical" and year <= FIRST_PERIOD_END.year:
+        if model == "historical" and TREATY_ENTRY_INTO_FORCE.year <= year <= FIRST_PERIOD_END.year:
             label, through = TREATY_ENTRY_INTO_FORCE.year, FIRST_PERIOD_END.year
         requests = requests_for_year(registry, label, rules, model, params)
         dist = distribute(registry, label, requests, rules, review, previous, through)

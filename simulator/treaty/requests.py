@@ -22,6 +22,7 @@ from typing import Any
 
 from simulator.errors import OpenSkiesError
 from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.demand import DemandModel, join_partners, observer_requests
 from simulator.treaty.quotas import (
     QuotaRules,
     accept_limit,
@@ -29,8 +30,7 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.demand import DemandModel, join_partners, observer_requests
-from simulator.treaty.registry import FIRST_PERIOD_END, Registry
+from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE, Registry
 from simulator.treaty.tables import data_dir
 
 
@@ -185,6 +185,8 @@ def historical_requests(
     """The record's pattern: the first distribution for the first period (2002-2003), then
     every year the demand model of ``demand.py`` (sourced tables of observer demand and
     interest), with the accession quotas the OSCC is known to have decided in their year."""
+    if year < TREATY_ENTRY_INTO_FORCE.year:
+        return ()  # Art. XVII para 2: nothing before entry into force
     if year <= FIRST_PERIOD_END.year:
         return first_period_requests(registry, rules, params)
     known = [r for r in _accession_decisions(year) if r.observer in holders_in_year(registry, year)]
