@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -270,6 +271,18 @@ def headline_table(results: Mapping[str, Result]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _descriptions(results: Mapping[str, Result]) -> list[str]:
+    """One bullet per scenario with its own description (what it isolates and what not)."""
+    out = []
+    for label, res in results.items():
+        try:
+            text = tomllib.loads(res.scenario_toml).get("description", "")
+        except tomllib.TOMLDecodeError:
+            text = ""
+        out.append(f"- **{label}**: {' '.join(str(text).split()) or '(no description)'}")
+    return out
+
+
 def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.DataFrame]:
     """(report.md, figures, headline table) comparing several runs, in the given order."""
     table = headline_table(results)
@@ -333,6 +346,7 @@ def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.D
     row("4. imagery of Russia the US obtains, km²/yr", "effective_USA_of_RUS_km2")
     row("4. imagery of the US Russia obtains, km²/yr", "effective_RUS_of_USA_km2")
     lines += ["", _interpretation(heads, labels), ""]
+    lines += ["## The scenarios", "", *_descriptions(results), ""]
     lines += ["## Figures", ""]
     captions = {
         "headline_measures": "The headline measures side by side (whiskers: 90 % interval).",
