@@ -134,3 +134,34 @@ def test_joint_missions_count_once_against_the_observed(registry: Registry) -> N
     result = run_replication(config, 0, np.random.SeedSequence(2))
     joint = [m for m in result.missions if m.joint_with]
     assert joint and all(m.observed == "UKR" for m in joint)
+
+
+def test_an_observer_without_usable_aircraft_hires_one(registry: Registry) -> None:
+    # Art. VI Sec. I para 2: the US flew Sweden's Saab 340 and Romania's An-30 in 2019-2020
+    from dataclasses import replace
+
+    from simulator.engine.fleets import load_fleet
+
+    grounded = tuple(
+        replace(a, outages=((dt.date(2019, 1, 1), None),)) if a.owner == "USA" else a
+        for a in load_fleet()
+    )
+    config = EngineConfig(years=(2019,), fleet=grounded, geometry=False)
+    us = [m for m in run_replication(config, 0, np.random.SeedSequence(5)).missions
+          if m.observer == "USA" and m.status in ("completed", "curtailed")]
+    assert len(us) > 10
+    hired = {m.aircraft.split("#")[0] for m in us if not m.taxi}
+    assert hired and not any(a.startswith("USA-") for a in hired)
+    assert hired <= {"SWE-SAAB340", "ROU-AN30", "TUR-CN235", "UKR-AN30", "BGR-AN30", "HUN-AN26"}
+
+
+def test_aircraft_reach_their_point_of_entry_and_regions_keep_their_distances() -> None:
+    config = EngineConfig(years=(2019,), geometry=False)
+    missions = run_replication(config, 0, np.random.SeedSequence(6)).missions
+    over_america = [m for m in missions if m.observed in ("USA", "CAN") and m.aircraft]
+    assert over_america
+    # An-30B (2,630 km) cannot ferry from Kubinka to North America (R11)
+    assert not any(m.aircraft.startswith("BYRU-AN30B") for m in over_america)
+    # Greenland's 5,600 km from Aalborg is for routes over Greenland, not metropolitan Denmark
+    danish = [m for m in missions if m.observed == "DNK" and m.airfield]
+    assert danish and all(m.max_distance_km <= 800 for m in danish)

@@ -83,8 +83,13 @@ class Uniforms:
 
 def _choose_airfield(world: World, observed: str, day, u: Uniforms) -> Airfield:
     """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
-    flight distance (longer distances serve larger territories)."""
-    options = world.per_period(world.registry.max_flight_distances, observed, day=day)
+    flight distance (longer distances serve larger territories). Routes are planned over the
+    main territory, so a distance given for a separated region (Greenland, the Faroe or Canary
+    Islands, the island variants of the UK and Greece: Annex A Sec. III) is not used; the
+    metropolitan value applies (Aalborg's 5,600 km is for Greenland, metropolitan Denmark's 800)."""
+    found = world.per_period(world.registry.max_flight_distances, observed, day=day)
+    options = [o for o in found if o.region is None or o.region.startswith("metropolitan")]
+    options = options or list(found)
     total = sum(o.distance_km for o in options)
     target, acc, pick = u() * total, 0.0, options[-1]
     for option in options:
