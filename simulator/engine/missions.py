@@ -36,9 +36,10 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _finish(world: World, rec: MissionRecord, status: str) -> None:
+def _finish(world: World, rec: MissionRecord, status: str, reason: str = "") -> None:
     rec.status = status
     rec.counted = STATUSES[status]
+    rec.reason = reason
     world.records.append(rec)
 
 
@@ -66,6 +67,10 @@ def _pair_status_uncached(world: World, observers: tuple[str, ...], observed: st
                     "same_quota_holder": "refused",
                 }[reason]
     return None
+
+
+def _pause_reason(ops, day) -> str:
+    return next((p.reason for p in ops.pauses if p.covers(day)), "") or "pause"
 
 
 class Uniforms:
@@ -115,16 +120,17 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     )
     eta = m.eta
     eta_day = clock.date(eta)
+    rec.eta = clock.iso(eta)
 
     # Art. VI Sec. I para 5: notify at least 72 h before the ETA at the point of entry.
     notice = ops.t("notice_hours_min") + ops.t("notice_extra_hours_max") * u()
     yield env.timeout(max(eta - notice - env.now, 0.0))
     world.events += 1
     if any(p.covers(eta_day) for p in ops.pauses):
-        return _finish(world, rec, "cancelled_pause")
+        return _finish(world, rec, "cancelled_pause", _pause_reason(ops, eta_day))
     blocked = _pair_status(world, m, eta_day)
     if blocked:
-        return _finish(world, rec, blocked)
+        return _finish(world, rec, blocked, "pair not allowed on the ETA")
     rec.notified_at = clock.iso(env.now)
 
     airfield = _choose_airfield(world, m.observed, eta_day, u)
@@ -140,14 +146,14 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     here = (airfield.lat, airfield.lon)
     candidates = [a for a in candidates if use_taxi or reaches(a, great_circle_km(a.home, here))]
     if not candidates:
-        return _finish(world, rec, "cancelled_aircraft")
+        return _finish(world, rec, "cancelled_aircraft", "no aircraft the observer may use")
     rec.taxi = use_taxi
 
     # Art. VI Sec. I para 6: acknowledgement within 24 h (no effect on the timeline here).
     aircraft = _pick(world, candidates, airfield, m.observers[0])
     got = yield from _acquire(world, aircraft, airfield, eta, use_taxi)
     if got is None:
-        return _finish(world, rec, "cancelled_aircraft")
+        return _finish(world, rec, "cancelled_aircraft", "aircraft busy until too late")
     if u() < world.breakdown_probability(aircraft):
         # The airframe is unserviceable: another of the same provider may stand in if it is
         # free now and can still arrive in time (the OC-135B fleet had two airframes).
@@ -155,7 +161,7 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         rec.aircraft_replaced = aircraft.aircraft_id
         spare = _spare(world, candidates, aircraft, airfield, eta, use_taxi, u, m.observers[0])
         if spare is None:
-            return _finish(world, rec, "cancelled_aircraft")
+            return _finish(world, rec, "cancelled_aircraft", "breakdown, no spare airframe")
         aircraft = spare
         got = world.aircraft[aircraft.aircraft_id].request()
         yield got
@@ -237,7 +243,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
     rec.arrived_at = clock.iso(env.now)
     if late:
         # Art. VIII Sec. I para 2: more than 24 h late, the flight may be prohibited; not counted.
-        return _finish(world, rec, "prohibited")
+        return _finish(world, rec, "prohibited", "arrived more than 24 h late")
 
     # One observation flight at a time over the observed Party (Art. VI Sec. I para 3).
     slot = world.slot(m.observed).request()
@@ -254,7 +260,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         if u() < ops.plan_decline:
             # Art. VIII Sec. I para 5: no agreement within 8 h, the observer declines.
             yield env.timeout(ops.t("mission_plan_agreement_hours_max"))
-            return _finish(world, rec, "declined")
+            return _finish(world, rec, "declined", "mission plan not agreed in 8 h")
         # Art. VI Sec. II para 4(E): commencement no earlier than 24 h after the plan;
         # the pre-flight inspection (<= 8 h, Annex F) and the rest period fit inside.
         start = plan_at + ops.t("commencement_after_plan_hours_min") + 6.0 * u()
@@ -277,7 +283,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             # No legal route from this airfield (every leg broke a rule, e.g. a small state on a
             # coarse grid): no mission plan can be agreed, so the observer declines and the
             # flight is not counted (Art. VIII Sec. I para 5).
-            return _finish(world, rec, "declined")
+            return _finish(world, rec, "declined", "no legal route from the airfield")
         stops = max(math.ceil(route.distance_km / aircraft.range_km) - 1, 0)
         flight_h = route.distance_km / aircraft.cruise_kmh + stops * ops.t("refuelling_stop_hours")
         # Weather holds: retry a day later while the flight still ends inside the window.
@@ -286,17 +292,17 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             if start + flight_h > window_end:
                 yield env.timeout(max(window_end - env.now, 0.0))
                 world.events += 1
-                return _finish(world, rec, "cancelled_weather")
+                return _finish(world, rec, "cancelled_weather", "weather holds past the 96 h")
         if start + flight_h > window_end:
-            return _finish(world, rec, "cancelled_weather")
+            return _finish(world, rec, "cancelled_weather", "flight would end after the 96 h")
         flight_day = clock.date(start)
         blocked = _pair_status(world, m, flight_day)
         if blocked:  # e.g. a withdrawal took effect between the notice and the flight
-            return _finish(world, rec, blocked)
+            return _finish(world, rec, blocked, "pair not allowed on the flight day")
         if not usable(aircraft, flight_day, world.registry):
             # Art. II para 4: an observation aircraft is one a State Party designated; its
             # owner left (Art. XV) or it went out of service between the ETA and the flight.
-            return _finish(world, rec, "cancelled_aircraft")
+            return _finish(world, rec, "cancelled_aircraft", "aircraft out of use that day")
         yield env.timeout(start - env.now)
         world.events += 1
         rec.started_at = clock.iso(env.now)
@@ -311,7 +317,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         cloud = ops.cloud_fraction[clock.date(start).month - 1]
         flown = world.routes.fly(members, m.observers, route, fraction, cloud, m.year, rng)
         rec.imaged_km2 = flown.imaged_km2
-        _finish(world, rec, status)
+        _finish(world, rec, status, "curtailed in flight" if status == "curtailed" else "")
         if status == "curtailed" and use_taxi:
             # Art. VIII Sec. II para 5: caused by the observed Party's aircraft, the observing
             # Party decides; we assume it does not count the flight.

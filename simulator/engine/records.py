@@ -15,6 +15,7 @@ MISSION_COLUMNS = (
     "aircraft_replaced",
     "taxi",
     "airfield",
+    "eta",
     "notified_at",
     "arrived_at",
     "started_at",
@@ -22,6 +23,7 @@ MISSION_COLUMNS = (
     "distance_km",
     "max_distance_km",
     "status",
+    "reason",
     "counted",
     "imaged_km2",
 )
@@ -67,6 +69,7 @@ class MissionRecord:
     aircraft_replaced: str = ""  # the airframe that broke down before a spare took over
     taxi: bool = False
     airfield: str = ""
+    eta: str = ""  # planned arrival at the point of entry (Art. VI Sec. I para 5)
     notified_at: str = ""
     arrived_at: str = ""
     started_at: str = ""
@@ -74,6 +77,7 @@ class MissionRecord:
     distance_km: float = 0.0
     max_distance_km: float = 0.0
     status: str = ""
+    reason: str = ""  # why a mission did not end completed (empty if it did)
     counted: bool = False
     imaged_km2: float = 0.0
 
