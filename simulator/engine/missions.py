@@ -86,15 +86,29 @@ class Uniforms:
         return self.buf.pop()
 
 
-def _choose_airfield(world: World, observed: str, day, u: Uniforms) -> Airfield:
+def _choose_airfield(
+    world: World, observed: str, day, u: Uniforms, aircraft: list[Aircraft] | None = None
+) -> Airfield | None:
     """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
     flight distance (longer distances serve larger territories). Routes are planned over the
     main territory, so a distance given for a separated region (Greenland, the Faroe or Canary
     Islands, the island variants of the UK and Greece: Annex A Sec. III) is not used; the
-    metropolitan value applies (Aalborg's 5,600 km is for Greenland, metropolitan Denmark's 800)."""
+    metropolitan value applies (Aalborg's 5,600 km is for Greenland, metropolitan Denmark's 800).
+    Only airfields that one of ``aircraft`` can reach count (None: the taxi, already there);
+    None if there is none."""
     found = world.per_period(world.registry.max_flight_distances, observed, day=day)
     options = [o for o in found if o.region is None or o.region.startswith("metropolitan")]
     options = options or list(found)
+    if aircraft is not None:
+
+        def reachable(option) -> bool:
+            site = world.sites[option.airfield_id]
+            where = (float(site.lat), float(site.lon))
+            return any(reaches(a, great_circle_km(a.home, where)) for a in aircraft)
+
+        options = [o for o in options if reachable(o)]
+    if not options:
+        return None
     total = sum(o.distance_km for o in options)
     target, acc, pick = u() * total, 0.0, options[-1]
     for option in options:
@@ -133,9 +147,6 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         return _finish(world, rec, blocked, "pair not allowed on the ETA")
     rec.notified_at = clock.iso(env.now)
 
-    airfield = _choose_airfield(world, m.observed, eta_day, u)
-    rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
-
     # Art. VI Sec. I para 1: the observed Party may provide the aircraft (taxi option).
     taxis = world.taxi_aircraft(m.observed, eta_day)
     use_taxi = bool(taxis) and u() < ops.taxi_probability
@@ -143,10 +154,14 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         candidates = taxis
     else:
         candidates = world.candidate_aircraft(m.observers[0], m.observed, eta_day)
-    here = (airfield.lat, airfield.lon)
-    candidates = [a for a in candidates if use_taxi or reaches(a, great_circle_km(a.home, here))]
     if not candidates:
         return _finish(world, rec, "cancelled_aircraft", "no aircraft the observer may use")
+    airfield = _choose_airfield(world, m.observed, eta_day, u, None if use_taxi else candidates)
+    if airfield is None:
+        return _finish(world, rec, "cancelled_aircraft", "no aircraft reaches an airfield")
+    rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
+    here = (airfield.lat, airfield.lon)
+    candidates = [a for a in candidates if use_taxi or reaches(a, great_circle_km(a.home, here))]
     rec.taxi = use_taxi
 
     # Art. VI Sec. I para 6: acknowledgement within 24 h (no effect on the timeline here).
