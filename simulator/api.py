@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
@@ -22,9 +23,32 @@ from simulator.results import (
 )
 from simulator.scenario import Scenario, load_scenario
 from simulator.summary import summarize, territory_areas
-from simulator.treaty.distribution import to_rows
+from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.distribution import Distribution, to_rows
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
+
+
+def allocated_by_year(
+    distributions: list[Distribution], outputs: list[ReplicationOutput], years: tuple[int, ...]
+) -> dict[int, int]:
+    """Flights allocated per simulated year, shared flights once. A distribution that covers
+    several years (the first one, 2002-2003) is split by the years its missions were planned
+    in, over all replications (by calendar days when part of it is not simulated)."""
+    out: dict[int, int] = {}
+    for d in distributions:
+        span = range(d.year, d.last_year + 1)
+        if len(span) == 1:
+            out[d.year] = d.total_flights
+            continue
+        planned = Counter(r["year"] for o in outputs for r in o.missions if r["year"] in span)
+        if all(y in years for y in span) and planned:
+            weights = {y: float(planned.get(y, 0)) for y in span}
+        else:  # part of the period is not simulated: split by calendar days
+            weights = {y: 366.0 if y % 4 == 0 else 365.0 for y in span}
+        shares = largest_remainder(d.total_flights, weights)
+        out.update({y: shares[y] for y in span if y in years})
+    return out
 
 
 def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scenario:
@@ -91,7 +115,7 @@ def run(
     access = frame(access_rows(config.registry, config.years, config.rules), ACCESS_COLUMNS)
     states = sorted(set(access["observed"]) | set(coverage["state"]))
     areas = territory_areas(states, sc.model.geometry.resolution_km)
-    allocated = {d.year: d.total_flights for d in distributions}
+    allocated = allocated_by_year(distributions, outputs, config.years)
     summary = summarize(
         sc.name,
         config.years,

@@ -515,6 +515,15 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
     for i, sp in enumerate(model.rules.suspensions):
         code(sp.state, f"rules.suspensions.{i}.state", states)
     classes = {"NATO", "PARTNER", "*"}
+    req = model.requests
+    demand_keys = [k for k in ("demand_shares", "joint", "interest") if getattr(req, k)]
+    if req.model != "historical":
+        out += [f"requests.{k}: used only by the historical model" for k in demand_keys]
+    elif "utilisation" in req.model_fields_set:
+        out.append(
+            "requests.utilisation: used only by the interest model; the historical model "
+            "reads requests.demand_shares"
+        )
     for key in model.requests.demand_shares:
         code(key, f"requests.demand_shares.{key_path([key])}", holders | {"*"})
     for key, lead in model.requests.joint.items():

@@ -2,8 +2,9 @@
 
 Facts come from ``simulator/data/history_record.csv`` (taken, with their sources, from the
 public record). Each fact names a metric the model can compute from a run's missions, a
-tolerance, and its role: ``calibration`` facts were used to set parameters (the planning use
-shares of ``scenarios/history-2002-2024.toml``), ``validation`` facts were not, and test the fit.
+tolerance, and its role: ``calibration`` facts were used to set parameters (demand shares and
+breakdown rates in the data: ``observer_demand.csv``, ``aircraft.csv``), ``validation`` facts
+were not, and test the fit. A fact outside the run's years is reported as not simulated.
 """
 
 from __future__ import annotations
@@ -156,10 +157,11 @@ def validation_table(result: Result) -> pd.DataFrame:
     """One row per fact: recorded value, simulated mean and 90 % interval, tolerance, verdict."""
     rows = []
     for fact in load_facts():
-        if fact.metric.startswith("allocated_over_"):
+        simulated = set(result.summary.get("years", [])) or set(result.missions["year"])
+        if not set(range(fact.first_year, fact.last_year + 1)) <= {int(y) for y in simulated}:
+            values = [float("nan")] * result.replications  # the run does not cover the fact
+        elif fact.metric.startswith("allocated_over_"):
             values = [_allocated(result.quotas, fact, r) for r in range(result.replications)]
-        elif fact.first_year < min(result.missions["year"], default=fact.first_year):
-            values = [float("nan")] * result.replications
         else:
             values = _per_replication(result.missions, fact, result.replications)
         stats = interval(values)
@@ -284,9 +286,9 @@ def attach_validation(result: Result) -> pd.DataFrame:
         "",
         "## Validation against the historical record",
         "",
-        f"{result.replications} replications. Calibration facts set parameters (the planning use "
-        "shares); validation facts were held out. A fact holds when the simulated mean lies in "
-        "the accepted range.",
+        f"{result.replications} replications. Calibration facts set parameters (the demand "
+        "shares and the OC-135B breakdown rate); validation facts were held out. A fact holds "
+        "when the simulated mean lies in the accepted range.",
         "",
         "| fact | role | recorded | simulated mean (90 % interval) | accepted | holds |",
         "|---|---|---|---|---|---|",
@@ -307,7 +309,7 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
     """One line per fact for the terminal."""
     out = []
     for _, r in table.iterrows():
-        verdict = "holds" if r["holds"] else "FAILS"
+        verdict = "n/a" if pd.isna(r["simulated_mean"]) else ("holds" if r["holds"] else "FAILS")
         out.append(
             f"{r['fact']:<4} {verdict:<6} recorded {r['recorded']:>7g}  simulated "
             f"{r['simulated_mean']:>8.1f} ({r['simulated_p05']:.1f}-{r['simulated_p95']:.1f})  "

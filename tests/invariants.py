@@ -543,7 +543,11 @@ def random_scenario(
             for d, r in [_pick(rng, HOLDERS, 2) for _ in range(int(rng.integers(1, 3)))]
         ]
     model = "explicit" if small else str(rng.choice(["historical", "interest", "explicit"]))
-    requests: dict[str, Any] = {"model": model, "utilisation": float(rng.uniform(0.2, 1.0))}
+    requests: dict[str, Any] = {"model": model}
+    if model == "interest":
+        requests["utilisation"] = float(rng.uniform(0.2, 1.0))
+    elif model == "historical":
+        requests["demand_shares"] = {"*": float(rng.uniform(0.2, 1.0))}
     if model == "explicit":
         rows = []
         for _ in range(int(rng.integers(2, 6 if small else 30))):

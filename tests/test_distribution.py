@@ -407,3 +407,52 @@ def test_undersubscribed_requests_are_granted_in_full(case) -> None:
     assert {(g.observers, g.observed): g.flights for g in dist.grants} == {
         k: n for k, n in small.items() if n > 0
     }
+
+
+# ------------------------------------------------------------ the demand model
+def test_a_deadlock_or_no_agreement_in_2003_reaches_the_first_period(registry: Registry) -> None:
+    blocked = ReviewOutcome(frozenset({2003}))
+    dead = distribute_years(registry, [2002, 2003], HISTORY_RULES, blocked)
+    assert [d.status for d in dead] == ["deadlock"]
+    stuck = ReviewOutcome(no_agreement={2003: frozenset({"UKR"})})
+    first = distribute_years(registry, [2002, 2003], HISTORY_RULES, stuck)[0]
+    assert "UKR" not in first.received()
+
+
+def test_scenario_overrides_of_the_demand_tables_apply(registry: Registry) -> None:
+    from simulator.treaty.demand import DemandModel
+
+    overrides = {"joint": {"FIN": "NOR", "EST": ""}, "demand_shares": {"*": 0.2}}
+    model = DemandModel.from_params(overrides)
+    assert model.joint_lead("FIN", 2010) == "NOR"
+    assert model.joint_lead("EST", 2010) == ""
+    assert model.joint_lead("LTU", 2010) == "USA"  # bundled rows stay where not overridden
+    assert model.share("DEU", 2010) == 0.2 and model.share("BY-RU", 2010) == 0.85
+    rows = [{"observer": "DEU", "observed": "GEO", "weight": 50.0}]
+    reqs = requests_for_year(registry, 2010, HISTORY_RULES, "historical", {"interest": rows})
+    deu = {r.observed: r.flights for r in reqs if r.observer == "DEU" and not r.shared_with}
+    assert deu.get("GEO", 0) == fifty_percent_cap(12, 4)  # capped at the pair maximum
+
+
+def test_the_fifty_percent_mode_reaches_the_demand_model(registry: Registry) -> None:
+    params = {"demand_shares": {"USA": 1.0}}
+    capped = requests_for_year(registry, 2015, QuotaRules(), "historical", params)
+    free = requests_for_year(
+        registry, 2015, QuotaRules(fifty_percent_rule="off"), "historical", params
+    )
+
+    def us_over_russia(reqs):
+        return sum(r.flights for r in reqs if r.observer == "USA" and r.observed == "BY-RU")
+
+    assert us_over_russia(capped) == 21
+    assert us_over_russia(free) > 21
+
+
+def test_oversubscribed_targets_join_flights_before_cutting(registry: Registry) -> None:
+    requests = [Request(o, "GEO", 2) for o in ("CAN", "DEU", "FRA", "GBR")]
+    dist = distribute(registry, 2010, requests, HISTORY_RULES)
+    assert dist.received()["GEO"] == 4  # Georgia's passive quota
+    charged = dist.charged(HISTORY_RULES)
+    assert all(charged[o] == 2 for o in ("CAN", "DEU", "FRA", "GBR"))  # nobody was cut
+    assert any(len(g.observers) > 1 for g in dist.grants)
+    assert any("joined" in n for n in dist.notes)

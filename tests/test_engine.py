@@ -165,3 +165,32 @@ def test_aircraft_reach_their_point_of_entry_and_regions_keep_their_distances() 
     # Greenland's 5,600 km from Aalborg is for routes over Greenland, not metropolitan Denmark
     danish = [m for m in missions if m.observed == "DNK" and m.airfield]
     assert danish and all(m.max_distance_km <= 800 for m in danish)
+
+
+def test_a_suspension_mid_year_stops_flights_inside_it_only(registry: Registry) -> None:
+    from simulator.treaty.quotas import Suspension
+
+    # the distribution was agreed before the suspension (it would drop Ukraine's pairs)
+    stop = Suspension("UKR", dt.date(2010, 5, 1), dt.date(2010, 8, 1))
+    agreed = distributions_for(EngineConfig(years=(2010,), geometry=False))
+    config = EngineConfig(years=(2010,), rules=QuotaRules(suspensions=(stop,)), geometry=False)
+    flown = suspended = 0
+    for seed in range(3):
+        result = run_replication(config, seed, np.random.SeedSequence(seed), agreed)
+        for m in result.missions:
+            if "UKR" not in (m.observer, m.observed, *m.joint_with.split()):
+                continue
+            day = parse(m.started_at).date() if m.started_at else None
+            if day:
+                flown += 1
+                assert not stop.in_force(day), m
+            suspended += m.status == "suspended"
+    assert flown > 5 and suspended > 0
+
+
+def test_no_eta_in_a_closed_planning_window() -> None:
+    ops = load_operations({"planning": {"closed_windows": [["2010-01-01", "2010-09-01", "x"]]}})
+    result = run_replication(
+        EngineConfig(years=(2010,), operations=ops, geometry=False), 0, np.random.SeedSequence(1)
+    )
+    assert result.missions and all(m.eta >= "2010-09-01" for m in result.missions)

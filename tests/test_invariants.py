@@ -180,7 +180,7 @@ def test_fifty_percent_always_survives_the_fallback() -> None:
             "no_agreement": {"2009": ["GBR", "GEO"]},
             "transfers": [{"year": 2009, "donor": "FRA", "recipient": "LTU", "flights": 3}],
         },
-        "requests": {"model": "historical", "utilisation": 0.54},
+        "requests": {"model": "historical", "demand_shares": {"*": 0.54}},
     }
     config = engine_config(simulator.load_scenario(doc))
     quotas = pd.DataFrame(to_rows(distributions_for(config)))

@@ -201,7 +201,10 @@ def _acquire(world: World, aircraft: Aircraft, airfield: Airfield, eta: float, u
     got = yield request | env.timeout(max(deadline - env.now, 0.0))
     world.events += 1
     if request not in got:
-        request.cancel()
+        if request.triggered:  # granted at the very instant the wait ran out: give it back
+            world.aircraft[aircraft.aircraft_id].release(request)
+        else:
+            request.cancel()
         return None
     return request
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,11 +63,17 @@ def _day_weights(first: int, last: int, ops: Operations) -> tuple[list[dt.date],
 
 
 def plan_year(
-    dist: Distribution, clock: Clock, ops: Operations, rng: np.random.Generator
+    dist: Distribution,
+    clock: Clock,
+    ops: Operations,
+    rng: np.random.Generator,
+    earliest: Mapping[tuple[tuple[str, ...], str], dt.date] | None = None,
 ) -> list[PlannedMission]:
     """The missions of a distribution's period with their ETAs, deconflicted per observed
     Party. A mission's ``year`` is the calendar year of its ETA (the first distribution's
-    period spans 2002-2003)."""
+    period spans 2002-2003). ``earliest`` gives a grant's first possible day (a state that
+    acceded during the period); no ETA falls before it or inside a closed window."""
+    earliest = earliest or {}
     first, last = dist.year, dist.last_year
     # Windows of 96 h (Art. VI Sec. I para 9) plus a day, so that ETAs drawn anywhere in the
     # working day still leave every window clear of the next one.
@@ -94,14 +101,21 @@ def plan_year(
         quarters: dict[tuple[int, int], list[tuple[int, float]]] = {k: [] for k in quarter_keys}
         for lot, i in zip(lots, picks, strict=True):
             day = days[int(i)]
+            first_day = earliest.get((flights[lot], target))
+            if first_day is not None and day < first_day:
+                day = _redraw(days, day_w, first_day, rng) or day
             quarters[day.year, _quarter(day)].append((int(lot), clock.hours(day)))
         _cap_quarters(quarters, open_weight, days, day_w, clock, rng)
         for year, q in quarter_keys:
-            q_start, q_end = _quarter_bounds(year, q, clock)
+            q_start, q_end = _open_bounds(year, q, days, day_w, clock)
             slots = _lay_out(
                 sorted(quarters[year, q], key=lambda x: (x[1], x[0])), q_start, q_end, spacing
             )
             for lot, eta in slots:
+                day = clock.date(eta)
+                first_day = earliest.get((flights[lot], target))
+                if any(w.covers(day) for w in ops.closed) or (first_day and day < first_day):
+                    continue  # the quarter had no room left in its open days: not planned
                 hour = 8.0 + float(rng.integers(0, 9))  # ETAs during the working day
                 planned.append(PlannedMission("", year, flights[lot], target, q, eta + hour))
     planned.sort(key=lambda m: (m.eta, m.observed, m.observers))
@@ -111,6 +125,25 @@ def plan_year(
         mid = f"{m.year}-{count[m.year]:04d}"
         numbered.append(PlannedMission(mid, m.year, m.observers, m.observed, m.quarter, m.eta))
     return numbered
+
+
+def _redraw(days, day_w, first_day: dt.date, rng) -> dt.date | None:
+    """A day drawn by seasonal weight among the open days from ``first_day`` on."""
+    later = [i for i, d in enumerate(days) if d >= first_day and day_w[i] > 0]
+    if not later:
+        return None
+    w = np.asarray([day_w[i] for i in later])
+    return days[later[int(rng.choice(len(later), p=w / w.sum()))]]
+
+
+def _open_bounds(year: int, q: int, days, day_w, clock: Clock) -> tuple[float, float]:
+    """The quarter's bounds shrunk to its first and last open days (closed windows at its
+    edges, such as the treaty's start-up in 2002, are kept clear)."""
+    start, end = _quarter_bounds(year, q, clock)
+    inside = [d for i, d in enumerate(days) if (d.year, _quarter(d)) == (year, q) and day_w[i] > 0]
+    if not inside:
+        return start, end
+    return clock.hours(inside[0]), clock.hours(inside[-1] + dt.timedelta(days=1))
 
 
 def _quarter(day: dt.date) -> int:

@@ -167,11 +167,26 @@ class World:
         years = set(self.config.years)
         for dist in distributions:
             rng = self.rng_for(0, dist.year)
-            planned = plan_year(dist, self.clock, self.config.operations, rng)
+            first = self._earliest(dist) if dist.last_year > dist.year else None
+            planned = plan_year(dist, self.clock, self.config.operations, rng, first)
             plans += [m for m in planned if m.year in years]  # a period may reach past the run
         for i, m in enumerate(plans):
             self.env.process(mission(self, m, self.rng_for(1, m.year, i)))
         return plans
+
+    def _earliest(self, dist: Distribution) -> dict[tuple[tuple[str, ...], str], dt.date]:
+        """For a distribution over several years, each grant's first day on which all its
+        holders are parties (Sweden's 2003 accession quota is flown from 10 Feb 2003)."""
+        out = {}
+        reg = self.registry
+        for g in dist.grants:
+            starts = []
+            for holder in (*g.observers, g.observed):
+                if holder in reg.state_codes and reg.state(holder).entry_into_force:
+                    starts.append(reg.state(holder).entry_into_force)
+            if starts and max(starts).year >= dist.year:
+                out[g.observers, g.observed] = max(starts)
+        return out
 
     @property
     def end(self) -> float:
@@ -235,8 +250,8 @@ def _change_dates(config: EngineConfig) -> tuple[dt.date, ...]:
     dates.update(a.valid_from for a in config.registry.tables.airfields if a.valid_from)
     first, last = min(config.years), max(config.years)
     dates.update(dt.date(y, 1, 1) for y in range(first - 1, last + 3))
-    for refusal in config.rules.refusals:
-        dates.update(d for d in (refusal.start, refusal.end) if d is not None)
+    for rule in (*config.rules.refusals, *config.rules.suspensions):
+        dates.update(d for d in (rule.start, rule.end) if d is not None)
     for aircraft in config.fleet:
         dates.update(d for d in (aircraft.in_service_from, aircraft.in_service_to) if d is not None)
         dates.update(d for window in aircraft.outages for d in window if d is not None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -28,6 +28,7 @@ from simulator.treaty.apportion import largest_remainder
 from simulator.treaty.quotas import (
     QuotaRules,
     accept_limit,
+    fifty_percent_applies,
     fifty_percent_cap,
     holder_pair_access,
     observer_capacity,
@@ -126,13 +127,14 @@ class DemandModel:
 
     interest_rows: tuple[InterestRow, ...]
     demand_rows: tuple[DemandRow, ...]
+    share_overrides: Mapping[str, float] = field(default_factory=dict)
+    joint_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> DemandModel:
-        """Bundled rows; ``params`` may hold ``demand_shares`` (observer -> share),
-        ``joint`` (observer -> lead, "" for none) and ``interest`` (rows that replace every
-        bundled row of the same observer and observed)."""
-        interest = list(bundled_interest())
+        """Bundled rows; ``params`` may hold ``demand_shares`` (observer or ``*`` -> share, for
+        every year), ``joint`` (observer -> lead, "" for none) and ``interest`` (rows that
+        replace every bundled row of the same observer and observed)."""
         extra = [
             InterestRow(
                 str(r["observer"]),
@@ -145,19 +147,20 @@ class DemandModel:
             for r in params.get("interest", ())
         ]
         replaced = {(r.observer, r.observed) for r in extra}
-        interest = [r for r in interest if (r.observer, r.observed) not in replaced] + extra
-        demand = list(bundled_demand())
-        for observer, share in sorted(dict(params.get("demand_shares", {})).items()):
-            demand = [replace(d, share=None) if d.observer == observer else d for d in demand]
-            demand.append(DemandRow(observer, float(share)))
-        for observer, lead in sorted(dict(params.get("joint", {})).items()):
-            demand = [replace(d, joint_lead="") if d.observer == observer else d for d in demand]
-            demand.append(DemandRow(observer, None, str(lead)))
-        return cls(tuple(interest), tuple(demand))
+        kept = [r for r in bundled_interest() if (r.observer, r.observed) not in replaced]
+        return cls(
+            tuple(kept + extra),
+            bundled_demand(),
+            {str(k): float(v) for k, v in dict(params.get("demand_shares", {})).items()},
+            {str(k): str(v) for k, v in dict(params.get("joint", {})).items()},
+        )
 
     def share(self, observer: str, year: int) -> float:
-        """The share of its entitlement ``observer`` requests in ``year``."""
+        """The share of its entitlement ``observer`` requests in ``year`` (a scenario's value
+        first, then the observer's row, then the ``*`` row, each for its own code first)."""
         for code in (observer, "*"):
+            if code in self.share_overrides:
+                return self.share_overrides[code]
             rows = [d for d in self.demand_rows if d.observer == code and d.share is not None]
             rows = [d for d in rows if d.valid(year)]
             if rows:
@@ -166,10 +169,10 @@ class DemandModel:
 
     def joint_lead(self, observer: str, year: int) -> str:
         """The partner whose flights ``observer`` joins in ``year`` ("" for none)."""
+        if observer in self.joint_overrides:
+            return self.joint_overrides[observer]
         rows = [
-            d
-            for d in self.demand_rows
-            if d.observer == observer and d.valid(year) and (d.joint_lead or d.share is None)
+            d for d in self.demand_rows if d.observer == observer and d.valid(year) and d.joint_lead
         ]
         return max(rows, key=lambda d: d.first_year or 0).joint_lead if rows else ""
 
@@ -215,16 +218,18 @@ def observer_requests(
     rules: QuotaRules,
     model: DemandModel,
     carry: dict[str, float] | None = None,
+    share_year: int | None = None,
 ) -> dict[str, int]:
     """Flights ``observer`` requests over each allowed target in ``year`` (pair caps kept).
 
     The demand is spread by weight, never above a pair's cap (water-filling), then rounded to
     whole flights by largest remainder. ``carry`` holds the fractions earlier observers left
     over per target, so that many observers with the same small weight on a target request a
-    whole flight between them instead of none each (pass the same dict for every observer)."""
+    whole flight between them instead of none each (pass the same dict for every observer).
+    ``share_year`` reads the demand share of another year (the first period uses 2004's)."""
     carry = {} if carry is None else carry
     entitlement = observer_capacity(registry, observer, year, rules)
-    wanted = round(model.share(observer, year) * entitlement)
+    wanted = round(model.share(observer, share_year or year) * entitlement)
     own = holder_class(registry, observer, year)
     caps: dict[str, int] = {}
     weights: dict[str, float] = {}
@@ -233,9 +238,12 @@ def observer_requests(
         if not holder_pair_access(registry, observer, t, year, rules)[0]:
             continue
         quota = registry.passive_quota(t, year).quota
-        # Art. III Sec. I para 10 (reading of F37): 50 % of the entitlement or of the target's
-        # passive quota; and no more than the target must accept (Art. II para 9).
-        cap = min(fifty_percent_cap(entitlement, quota), accept_limit(registry, t, year))
+        # Art. III Sec. I para 10 (reading of F37), where the scenario's mode applies it: 50 %
+        # of the entitlement or of the target's passive quota; and never more than the target
+        # must accept (Art. II para 9).
+        cap = accept_limit(registry, t, year)
+        if fifty_percent_applies(observer, year, rules):
+            cap = min(cap, fifty_percent_cap(entitlement, quota))
         weight, kind = model.interest(
             observer, t, (own, holder_class(registry, t, year)), quota, year
         )

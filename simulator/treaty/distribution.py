@@ -138,7 +138,8 @@ def distribute(
     covers several years (``through``, the first distribution) is checked on its last year."""
     rules = rules or QuotaRules()
     review = review or ReviewOutcome()
-    if year in review.deadlock_years:
+    period = range(year, (through or year) + 1)
+    if any(y in review.deadlock_years for y in period):
         # Art. X para 2: the OSCC decides by consensus; without it no distribution is approved.
         return Distribution(
             year, "deadlock", (), ("consensus blocked: no quota flights",), through
@@ -152,7 +153,7 @@ def distribute(
     _apply_pair_caps(registry, year, work, rules, notes)
     _apply_observer_capacity(registry, year, work, rules, notes)
     _apply_accept_limits(registry, year, work, rules, notes)
-    stuck = sorted(review.no_agreement.get(label, frozenset()))
+    stuck = sorted({t for y in period for t in review.no_agreement.get(y, frozenset())})
     carried: list[Grant] = []
     if stuck:
         # Art. III Sec. I para 7: the last agreed distribution over these holders stays; it
@@ -358,12 +359,14 @@ def _fallback(registry, year, grants, stuck, previous, rules, holders):
                 f"no agreement on {target} and no earlier distribution: no flights over it"
             )
             continue
+        span = previous.last_year - previous.year + 1  # the first distribution covers two
         for g in previous.grants:
             if g.observed != target:
                 continue
             observers = tuple(o for o in g.observers if o in holders)
-            if target in holders and observers:
-                kept.append(Grant(observers, target, g.flights))
+            flights = round(g.flights / span) if span > 1 else g.flights
+            if target in holders and observers and flights > 0:
+                kept.append(Grant(observers, target, flights))
         notes.append(f"no agreement on {target}: {previous.year} distribution over it kept")
     return sorted(kept, key=lambda g: (g.observers, g.observed)), notes
 

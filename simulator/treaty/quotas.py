@@ -168,11 +168,15 @@ def holders_in_year(registry: Registry, year: int) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _days_of_year_to_check(registry: Registry, year: int) -> tuple[dt.date, ...]:
-    """1 Jan, 31 Dec and every date inside the year on which membership, a group or NATO
-    membership changes."""
+def _days_of_year_to_check(
+    registry: Registry, year: int, rules: QuotaRules | None = None
+) -> tuple[dt.date, ...]:
+    """1 Jan, 31 Dec and every date inside the year on which membership, a group, NATO
+    membership, a refusal or a suspension changes."""
     days = {dt.date(year, 1, 1), dt.date(year, 12, 31)}
     days.update(d for d in registry.membership_change_dates if d.year == year)
+    for rule in (*rules.refusals, *rules.suspensions) if rules else ():
+        days.update(d for d in (rule.start, rule.end) if d is not None and d.year == year)
     return tuple(sorted(days))
 
 
@@ -192,7 +196,7 @@ def holder_pair_access(
         return False, "same_quota_holder"
     blocked_reason = None
     both_parties_some_day = False
-    for day in _days_of_year_to_check(registry, year):
+    for day in _days_of_year_to_check(registry, year, rules):
         obs_states = registry.members(observer, day)
         tgt_states = registry.members(observed, day)
         if not obs_states or not tgt_states:

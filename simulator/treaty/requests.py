@@ -141,8 +141,9 @@ def first_period_requests(
 ) -> tuple[Request, ...]:
     """The first distribution (Annex A Sec. II para 1), valid for one period from entry into
     force to 31 Dec 2003, with the accession quotas decided for that period (Sweden, 2003) and,
-    for states that acceded in the period without a decision on record (Finland, Latvia), the
-    requests of the demand model for the period's last year."""
+    for holders with no line in it that are not Annex A allocations (Finland, Latvia, Georgia,
+    Bosnia and Herzegovina), the demand model's requests with the shares of the first annual
+    distribution (2004) and the period's limits (Annex A Sec. II para 4)."""
     year = FIRST_PERIOD_END.year
     out = [
         Request(ln.observers[0], ln.observed, ln.flights, ln.observers[1:])
@@ -155,19 +156,29 @@ def first_period_requests(
     }
     decided = {r.observer for r in known}
     newcomers = [
-        h for h in holders_in_year(registry, year) if h not in in_pattern and h not in decided
+        h
+        for h in holders_in_year(registry, year)
+        if h not in in_pattern
+        and h not in decided
+        and registry.passive_quota(h, year).status != "treaty"
     ]
-    out += _demand_model_requests(registry, year, rules, params, only=newcomers)
+    out += _demand_model_requests(
+        registry, year, rules, params, only=newcomers, share_year=year + 1
+    )
     return _merge(out)
 
 
-def _demand_model_requests(registry, year, rules, params, only=None) -> list[Request]:
+def _demand_model_requests(
+    registry, year, rules, params, only=None, share_year=None
+) -> list[Request]:
     model = DemandModel.from_params(params)
     holders = holders_in_year(registry, year)
     work: dict[tuple[tuple[str, ...], str], int] = {}
     carry: dict[str, float] = {}
     for observer in holders if only is None else only:
-        found = observer_requests(registry, observer, holders, year, rules, model, carry)
+        found = observer_requests(
+            registry, observer, holders, year, rules, model, carry, share_year
+        )
         for target, n in found.items():
             work[(observer,), target] = n
     joints = {}
