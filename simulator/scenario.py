@@ -31,7 +31,7 @@ from pydantic import (
 from simulator.engine.fleets import MAX_FERRY_LEGS, load_fleet, load_lending
 from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
-from simulator.treaty.demand import bundled_demand, bundled_interest
+from simulator.treaty.demand import CLASSES, bundled_demand, bundled_interest
 
 MAX_YEAR = 2100
 MIN_YEAR = 2002  # Art. XVII para 2: the treaty entered into force on 1 Jan 2002
@@ -514,7 +514,7 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
             out.append(f"rules.refusals.{i}.end: {r.end} is not after start {r.start}")
     for i, sp in enumerate(model.rules.suspensions):
         code(sp.state, f"rules.suspensions.{i}.state", states)
-    classes = {"NATO", "PARTNER", "*"}
+    classes = set(CLASSES)
     req = model.requests
     demand_keys = [k for k in ("demand_shares", "joint", "interest") if getattr(req, k)]
     if req.model != "historical":

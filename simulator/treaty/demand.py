@@ -36,10 +36,15 @@ from simulator.treaty.quotas import (
 from simulator.treaty.registry import Registry
 from simulator.treaty.tables import data_dir
 
+#: Names a table row may give instead of a holder code.
 CLASSES = ("NATO", "PARTNER", "*")
-REQUEST_KINDS = ("share", "pair_cap")
 GROUP = "BY-RU"
 RUSSIA_BELARUS = frozenset({"BY-RU", "RUS", "BLR"})
+
+
+def _in_span(first: int | None, last: int | None, year: int) -> bool:
+    """Whether ``year`` lies in ``[first, last]`` (open ends for None)."""
+    return (first or 0) <= year <= (last or 9999)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class InterestRow:
 
     def valid(self, year: int) -> bool:
         """Whether the row applies in ``year``."""
-        return (self.first_year or 0) <= year <= (self.last_year or 9999)
+        return _in_span(self.first_year, self.last_year, year)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ class DemandRow:
 
     def valid(self, year: int) -> bool:
         """Whether the row applies in ``year``."""
-        return (self.first_year or 0) <= year <= (self.last_year or 9999)
+        return _in_span(self.first_year, self.last_year, year)
 
 
 def _year(text: str) -> int | None:
