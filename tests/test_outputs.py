@@ -139,3 +139,26 @@ def test_results_folder_is_complete_atomic_and_guarded(tmp_path: Path, runs) -> 
     with pytest.raises(OutputError, match="refusing"):
         res.save(foreign, force=True)
     assert (foreign / "notes.txt").read_text() == "precious"
+
+
+def test_a_group_flight_counts_for_the_members_it_overflew() -> None:
+    # With geometry a flight over Belarus-Russia is received by the member states its footprint
+    # covered, not by both; summed over states the flights received stay close to the counted.
+    result = run(
+        bundled_scenarios()["baseline-2019"],
+        replications=1,
+        seed=1,
+        overrides=("geometry.resolution_km=50",),
+        figures=False,
+    )
+    coverage = result.coverage.set_index("state")
+    counted = int(result.missions["counted"].astype(bool).sum())
+    received = int(coverage["flights_received"].sum())
+    assert counted <= received <= 1.15 * counted
+    over_group = int(
+        (result.missions["counted"].astype(bool) & result.missions["observed"].eq("BY-RU")).sum()
+    )
+    assert coverage.loc["RUS", "flights_received"] <= over_group
+    assert coverage.loc["BLR", "flights_received"] < over_group / 2
+    if coverage.loc["BLR", "flights_received"] == 0:
+        assert coverage.loc["BLR", "imaged_km2"] == 0

@@ -174,13 +174,16 @@ class GeoRoutes:
         tracker.add(cells, kept)
         imaged = grid.area_of_bits(cells, kept)
         book = self._imagery.setdefault(year, {})
+        overflown = []
         for state in grid.codes:
+            if (bits & grid.member_bits[state][cells]).any():
+                overflown.append(state)  # the footprint, clouds or not
             own = kept & grid.member_bits[state][cells]
             nz = own != 0
             if nz.any():
                 for observer in observers:
                     book.setdefault((state, observer), []).append((grid.gid[cells[nz]], own[nz]))
-        return FlownRoute(imaged, tracker.imaged_km2 - before)
+        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)))
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
         imaged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -335,6 +335,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         cloud = ops.cloud_fraction[clock.date(start).month - 1]
         flown = world.routes.fly(members, m.observers, route, fraction, cloud, m.year, rng)
         rec.imaged_km2 = flown.imaged_km2
+        rec.overflown = flown.overflown
         _finish(world, rec, status, "curtailed in flight" if status == "curtailed" else "")
         if status == "curtailed" and use_taxi:
             # Art. VIII Sec. II para 5: caused by the observed Party's aircraft, the observing

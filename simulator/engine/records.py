@@ -80,6 +80,7 @@ class MissionRecord:
     reason: str = ""  # why a mission did not end completed (empty if it did)
     counted: bool = False
     imaged_km2: float = 0.0
+    overflown: tuple[str, ...] | None = None  # member states under the footprint (not a column)
 
     def as_row(self) -> dict[str, object]:
         """The record as a ``missions.csv`` row (plain attribute reads: ``asdict`` deep-copies

@@ -35,10 +35,12 @@ class PlannedRoute:
 
 @dataclass(frozen=True)
 class FlownRoute:
-    """What a flight imaged: totals in km2 (zero without geometry)."""
+    """What a flight imaged: totals in km2 (zero without geometry), and the member states its
+    footprint covered (None when unknown, without geometry)."""
 
     imaged_km2: float
     new_km2: float
+    overflown: tuple[str, ...] | None = None
 
 
 class RouteService(Protocol):

@@ -207,8 +207,10 @@ class World:
     def coverage_rows(self, year: int) -> list[dict[str, object]]:
         """One ``coverage.csv`` row per state that was a party during the year.
 
-        A flight over (or by) a group counts for each member state it concerns on the day it
-        commenced; imaged areas come from the route service (NaN without geometry).
+        A flight over a group counts for each member state its footprint covered (with geometry;
+        without it, for every member), a flight by a group for each member; so summed over states
+        ``flights_received`` can exceed the counted flights by the group flights that covered
+        two members. Imaged areas come from the route service (NaN without geometry).
         """
         states = self.registry.parties_during(year)
         received: dict[str, int] = dict.fromkeys(states, 0)
@@ -217,7 +219,11 @@ class World:
             if rec.year != year or not rec.counted:
                 continue
             day = dt.date.fromisoformat(rec.started_at[:10])
-            for state in self.registry.members(rec.observed, day):
+            targets = self.registry.members(rec.observed, day)
+            if rec.overflown is not None and len(targets) > 1:
+                # a group's flight counts for the members its footprint covered
+                targets = tuple(s for s in targets if s in rec.overflown)
+            for state in targets:
                 received[state] = received.get(state, 0) + 1
             for holder in (rec.observer, *rec.joint_with.split()):
                 for state in self.registry.members(holder, day):
