@@ -21,6 +21,7 @@ from simulator.results import (
     Result,
     frame,
 )
+from simulator.routes_geojson import feature_collection
 from simulator.scenario import Scenario, load_scenario
 from simulator.summary import summarize, territory_areas
 from simulator.treaty.apportion import largest_remainder
@@ -140,6 +141,7 @@ def run(
         manifest=manifest,
         summary=summary,
         cells=_cells(outputs),
+        routes=feature_collection(missions, [t for o in outputs for t in o.tracks]),
     )
     if figures:
         from simulator.report import attach_report

@@ -16,7 +16,7 @@ import pickle
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class ReplicationOutput:
     events: int
     seconds: float
     cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
+    tracks: list[dict[str, Any]] = field(default_factory=list)  # flown tracks, [lon, lat]
     config_key: str = ""  # the fingerprint of the scenario it belongs to
 
 
@@ -129,6 +130,15 @@ def replicate(job: Job) -> ReplicationOutput:
         seconds=time.perf_counter() - start,
         cells=cells,
         config_key=job.config_key,
+        tracks=[
+            {
+                "replication": job.index,
+                "mission_id": m.mission_id,
+                "track": [[round(lon, 6), round(lat, 6)] for lat, lon in m.track],
+            }
+            for m in res.missions
+            if m.track
+        ],
     )
 
 

@@ -39,6 +39,7 @@ FILES = (
     "coverage.csv",
     "access.csv",
     "sharing.csv",
+    "routes.geojson",
     "summary.json",
     "report.md",
 )
@@ -80,6 +81,9 @@ class Result:
     report: str = ""
     cells: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)  # rep 0 imagery
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    routes: dict[str, Any] = field(  # routes.geojson: a FeatureCollection of flown tracks
+        default_factory=lambda: {"type": "FeatureCollection", "features": []}, repr=False
+    )
 
     @property
     def replications(self) -> int:
@@ -294,6 +298,9 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
         _csv(result.coverage, tmp / "coverage.csv")
         _csv(result.access, tmp / "access.csv")
         _csv(result.sharing, tmp / "sharing.csv")
+        (tmp / "routes.geojson").write_text(
+            json.dumps(_clean(result.routes), separators=(",", ":")) + "\n", encoding="utf-8"
+        )
         for name, table in sorted(result.extra_tables.items()):
             _csv(table, tmp / name)
         (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
@@ -339,4 +346,10 @@ def load_result(directory: str | os.PathLike[str]) -> Result:
         manifest=manifest,
         summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
         report=(folder / "report.md").read_text(encoding="utf-8"),
+        **_routes(folder),
     )
+
+
+def _routes(folder: Path) -> dict[str, Any]:
+    path = folder / "routes.geojson"  # folders written before it existed have none
+    return {"routes": json.loads(path.read_text(encoding="utf-8"))} if path.exists() else {}

@@ -22,7 +22,14 @@ from simulator.results import interval
 
 SCENARIO = "baseline-2019"
 FAST = ("geometry.enabled=false",)
-TABLES = ("missions.csv", "coverage.csv", "quotas.csv", "access.csv", "sharing.csv")
+TABLES = (
+    "missions.csv",
+    "coverage.csv",
+    "quotas.csv",
+    "access.csv",
+    "sharing.csv",
+    "routes.geojson",
+)
 
 
 def tables(result, folder: Path) -> dict[str, bytes]:

@@ -16,6 +16,8 @@ import pytest
 from simulator.api import run
 from simulator.cli import bundled_scenarios
 from simulator.results import OutputError, load_result
+from simulator.routes_geojson import PROPERTIES as ROUTE_PROPERTIES
+from simulator.routes_geojson import split_at_antimeridian
 from simulator.treaty import load_registry
 
 GOLDEN = Path(__file__).with_name("golden_summaries.json")
@@ -122,6 +124,7 @@ def test_results_folder_is_complete_atomic_and_guarded(tmp_path: Path, runs) -> 
         "missions.csv",
         "coverage.csv",
         "access.csv",
+        "routes.geojson",
         "summary.json",
         "figures",
         "report.md",
@@ -141,16 +144,52 @@ def test_results_folder_is_complete_atomic_and_guarded(tmp_path: Path, runs) -> 
     assert (foreign / "notes.txt").read_text() == "precious"
 
 
-def test_a_group_flight_counts_for_the_members_it_overflew() -> None:
-    # With geometry a flight over Belarus-Russia is received by the member states its footprint
-    # covered, not by both; summed over states the flights received stay close to the counted.
-    result = run(
+@pytest.fixture(scope="module")
+def geometry_run():
+    return run(
         bundled_scenarios()["baseline-2019"],
         replications=1,
         seed=1,
         overrides=("geometry.resolution_km=50",),
         figures=False,
     )
+
+
+def test_routes_geojson_holds_every_flown_track(geometry_run, tmp_path: Path) -> None:
+    from pyproj import Geod
+
+    out = geometry_run.save(tmp_path / "g")
+    collection = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    m = geometry_run.missions
+    flown = m[m["status"].isin(["completed", "curtailed"])]
+    assert len(collection["features"]) == len(flown) > 50
+    geod = Geod(ellps="WGS84")
+    for feature in collection["features"]:
+        props, geom = feature["properties"], feature["geometry"]
+        assert set(props) == set(ROUTE_PROPERTIES)
+        parts = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
+        length = 0.0
+        for part in parts:
+            assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in part)
+            lons, lats = zip(*part, strict=True)
+            length += geod.line_length(lons, lats) / 1000.0
+        # the track is the route flown: its geodesic length is the mission's distance
+        assert abs(length - props["distance_km"]) <= 0.02 * props["distance_km"] + 5, props
+
+
+def test_tracks_are_split_at_the_antimeridian() -> None:
+    parts = split_at_antimeridian([[178.0, 65.0], [-178.0, 66.0], [-175.0, 66.0]])
+    assert parts == [
+        [[178.0, 65.0], [180.0, 65.5]],
+        [[-180.0, 65.5], [-178.0, 66.0], [-175.0, 66.0]],
+    ]
+
+
+def test_a_group_flight_counts_for_the_members_it_overflew(geometry_run) -> None:
+    # With geometry a flight over Belarus-Russia is received by the member states its footprint
+    # covered, not by both; summed over states the flights received stay close to the counted.
+    result = geometry_run
     coverage = result.coverage.set_index("state")
     counted = int(result.missions["counted"].astype(bool).sum())
     received = int(coverage["flights_received"].sum())

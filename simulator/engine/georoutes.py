@@ -154,7 +154,9 @@ class GeoRoutes:
         grid = self.territories.grid(tuple(sorted(members)))
         tracker = self.tracker(year, members)
         cells, bits, sar = route.cells, route.bits, route.sar_bits
+        track = tuple(route.waypoints)
         if fraction_flown < 1.0:
+            track = tuple(truncate(route.waypoints, fraction_flown))
             rules = route_rules(grid, planned.payload["parties"], planned.payload["restrictions"])
             part = evaluate_route(
                 grid,
@@ -183,7 +185,7 @@ class GeoRoutes:
             if nz.any():
                 for observer in observers:
                     book.setdefault((state, observer), []).append((grid.gid[cells[nz]], own[nz]))
-        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)))
+        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)), track)
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
         imaged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -336,6 +336,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         flown = world.routes.fly(members, m.observers, route, fraction, cloud, m.year, rng)
         rec.imaged_km2 = flown.imaged_km2
         rec.overflown = flown.overflown
+        rec.track = flown.track
         _finish(world, rec, status, "curtailed in flight" if status == "curtailed" else "")
         if status == "curtailed" and use_taxi:
             # Art. VIII Sec. II para 5: caused by the observed Party's aircraft, the observing

@@ -81,6 +81,7 @@ class MissionRecord:
     counted: bool = False
     imaged_km2: float = 0.0
     overflown: tuple[str, ...] | None = None  # member states under the footprint (not a column)
+    track: tuple[tuple[float, float], ...] = ()  # (lat, lon) flown with sensors on (not a column)
 
     def as_row(self) -> dict[str, object]:
         """The record as a ``missions.csv`` row (plain attribute reads: ``asdict`` deep-copies

@@ -41,6 +41,7 @@ class FlownRoute:
     imaged_km2: float
     new_km2: float
     overflown: tuple[str, ...] | None = None
+    track: tuple[tuple[float, float], ...] = ()  # (lat, lon) of the part flown, sensors on
 
 
 class RouteService(Protocol):

@@ -1,0 +1,76 @@
+"""``routes.geojson``: the observation track of every flown mission (DESIGN section 12).
+
+RFC 7946: a FeatureCollection in WGS84 longitude/latitude, one Feature per flown mission with
+its track as a LineString, or a MultiLineString where it crosses the antimeridian (RFC 7946
+section 3.1.9: split, never drawn the long way round). Properties: ``replication, mission_id,
+observer, observed, airfield, distance_km, imaged_km2, transit_km`` (the km flown with sensors
+off to reach the observed territory: none are modelled yet, so 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+PROPERTIES = (
+    "replication",
+    "mission_id",
+    "observer",
+    "observed",
+    "airfield",
+    "distance_km",
+    "imaged_km2",
+    "transit_km",
+)
+
+
+def split_at_antimeridian(track: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+    """``[[lon, lat], ...]`` as one or more parts, cut where a leg crosses 180 degrees (the
+    crossing latitude interpolated along the leg in unwrapped longitude)."""
+    parts: list[list[list[float]]] = [[]]
+    for i, (lon, lat) in enumerate(track):
+        if i and abs(lon - track[i - 1][0]) > 180.0:
+            lon0, lat0 = track[i - 1]
+            east = lon0 > 0  # crossing eastward from +179 to -179
+            unwrapped = lon + 360.0 if east else lon - 360.0
+            edge = 180.0 if east else -180.0
+            t = (edge - lon0) / (unwrapped - lon0)
+            cross = lat0 + t * (lat - lat0)
+            parts[-1].append([edge, round(cross, 6)])
+            parts.append([[-edge, round(cross, 6)]])
+        parts[-1].append([round(float(lon), 6), round(float(lat), 6)])
+    return [p for p in parts if len(p) >= 2]
+
+
+def feature_collection(
+    missions: pd.DataFrame, tracks: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The FeatureCollection of the flown missions that have a track (geometry on)."""
+    by_key = {(int(t["replication"]), str(t["mission_id"])): t["track"] for t in tracks}
+    features = []
+    for row in missions.to_dict("records"):
+        track = by_key.get((int(row["replication"]), str(row["mission_id"])))
+        if not track or row["status"] not in ("completed", "curtailed"):
+            continue
+        parts = split_at_antimeridian(track)
+        if not parts:
+            continue
+        geometry = (
+            {"type": "LineString", "coordinates": parts[0]}
+            if len(parts) == 1
+            else {"type": "MultiLineString", "coordinates": parts}
+        )
+        props = {k: _plain(row.get(k)) for k in PROPERTIES if k != "transit_km"}
+        props["transit_km"] = 0.0
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
