@@ -230,6 +230,12 @@ def _assumption_lines(assumptions: list[str]) -> list[str]:
         "",
     ]
     out += [f"- {a}" for a in assumptions]
+    out += [
+        "",
+        "Caveat: territory and imaged areas are land only (Natural Earth admin-0 polygons); the "
+        "treaty's territory also includes internal and territorial waters (Art. II para 8), "
+        "which are not modelled, so shares of a territory imaged are shares of its land.",
+    ]
     return out
 
 
