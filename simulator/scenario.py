@@ -117,17 +117,22 @@ class RefusalSpec(_Model):
     source: str = ""
 
 
-class SuspensionSpec(_Model):
-    state: str = Field(description="no quota flight by or over this state while in force")
+class _Window(_Model):
+    """A rule in force from ``start`` (inclusive) to ``end`` (exclusive, open if absent)."""
+
     start: Day
     end: Day | None = None
     source: str = ""
 
     @model_validator(mode="after")
-    def _ordered(self) -> SuspensionSpec:
+    def _ordered(self) -> _Window:
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"end {self.end} is not after start {self.start}")
         return self
+
+
+class SuspensionSpec(_Window):
+    state: str = Field(description="no quota flight by or over this state while in force")
 
 
 class TransferSpec(_Model):
@@ -178,17 +183,8 @@ class Requests(_Model):
     interest: list[InterestSpec] = Field(default_factory=list)
 
 
-class OutageSpec(_Model):
+class OutageSpec(_Window):
     aircraft: str = Field(description="an aircraft_id of the bundled fleet (a type row)")
-    start: Day
-    end: Day | None = None
-    source: str = ""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> OutageSpec:
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
-        return self
 
 
 class Fleet(_Model):
