@@ -95,6 +95,9 @@ def engine_config(scenario: Scenario) -> EngineConfig:
             "resolution_km": model.geometry.resolution_km,
             "restrictions": tuple(r.model_dump() for r in model.restrictions),
             "sharing": model.sharing.model_dump(),
+            "areas_of_interest": None if model.geometry.areas_of_interest is None else tuple(
+                a.model_dump() for a in model.geometry.areas_of_interest),
+            "transit_charge": model.geometry.transit_charge,
         },
     )
 

@@ -134,7 +134,8 @@ def replicate(job: Job) -> ReplicationOutput:
             {
                 "replication": job.index,
                 "mission_id": m.mission_id,
-                "track": [[round(lon, 6), round(lat, 6)] for lat, lon in m.track],
+                "track": [[[round(lon, 6), round(lat, 6)] for lat, lon in part]
+                          for part in m.track],
             }
             for m in res.missions
             if m.track

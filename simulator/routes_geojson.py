@@ -1,10 +1,12 @@
 """``routes.geojson``: the observation track of every flown mission (DESIGN section 12).
 
 RFC 7946: a FeatureCollection in WGS84 longitude/latitude, one Feature per flown mission with
-its track as a LineString, or a MultiLineString where it crosses the antimeridian (RFC 7946
-section 3.1.9: split, never drawn the long way round). Properties: ``replication, mission_id,
-observer, observed, airfield, distance_km, imaged_km2, transit_km`` (the km flown with sensors
-off to reach the observed territory: none are modelled yet, so 0).
+its observation track (the legs flown with sensors on) as a LineString, or a MultiLineString
+where it has several parts: a mission through a refuelling stop observes the exclave and the
+mainland in separate parts, and a track that crosses the antimeridian is split there (RFC 7946
+section 3.1.9: never drawn the long way round). Properties: ``replication, mission_id,
+observer, observed, airfield, distance_km, imaged_km2, transit_km`` (``distance_km`` is all of
+the flight, ``transit_km`` the part of it flown with sensors off).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def feature_collection(
         track = by_key.get((int(row["replication"]), str(row["mission_id"])))
         if not track or row["status"] not in ("completed", "curtailed"):
             continue
-        parts = split_at_antimeridian(track)
+        parts = [p for part in track for p in split_at_antimeridian(part)]
         if not parts:
             continue
         geometry = (
@@ -62,8 +64,7 @@ def feature_collection(
             if len(parts) == 1
             else {"type": "MultiLineString", "coordinates": parts}
         )
-        props = {k: _plain(row.get(k)) for k in PROPERTIES if k != "transit_km"}
-        props["transit_km"] = 0.0
+        props = {k: _plain(row.get(k, 0.0)) for k in PROPERTIES}
         features.append({"type": "Feature", "geometry": geometry, "properties": props})
     return {"type": "FeatureCollection", "features": features}
 

@@ -214,9 +214,35 @@ class RestrictionSpec(_Model):
         return self
 
 
+class AreaOfInterestSpec(_Model):
+    id: str = Field(min_length=1)
+    observed: str = Field(description="a state code (ISO 3166-1 alpha-3)")
+    observer: str = Field(default="*", description="a quota holder code, or * for every one")
+    name: str = ""
+    bbox: list[tuple[float, float, float, float]] = Field(
+        min_length=1, description="boxes lon_min, lat_min, lon_max, lat_max")
+    weight: float = Field(ge=0.0, description="multiplies the value of imaging the area")
+    from_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    until_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _boxes(self) -> AreaOfInterestSpec:
+        for i, (x0, y0, x1, y1) in enumerate(self.bbox):
+            if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+                raise ValueError(f"bbox {i}: need -180 <= lon_min < lon_max <= 180 and "
+                                 "-90 <= lat_min < lat_max <= 90")
+        return self
+
+
 class Geometry(_Model):
     enabled: bool = True
     resolution_km: float = Field(default=25.0, gt=0.5, le=200.0)
+    # None: the bundled table (simulator/geo/data/areas_of_interest.csv); [] clears it.
+    areas_of_interest: list[AreaOfInterestSpec] | None = None
+    # Transit legs with sensors off: charged for their km over the observed territory only
+    # (Art. II para 11 reading, the default) or in full.
+    transit_charge: Literal["territory", "full"] = "territory"
 
 
 class Sharing(_Model):
@@ -526,6 +552,9 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
         code(key, f"requests.joint.{key_path([key])}", holders)
         if lead:
             code(lead, f"requests.joint.{key_path([key])}", holders)
+    for i, row in enumerate(model.geometry.areas_of_interest or ()):
+        code(row.observed, f"geometry.areas_of_interest.{i}.observed", set(states))
+        code(row.observer, f"geometry.areas_of_interest.{i}.observer", holders | {"*"})
     for i, row in enumerate(model.requests.interest):
         code(row.observer, f"requests.interest.{i}.observer", holders | classes)
         code(row.observed, f"requests.interest.{i}.observed", holders | classes)
@@ -730,6 +759,7 @@ def _assumptions(model: ScenarioModel) -> list[str]:
             )
     if model.requests.model == "historical":
         out += _demand_assumptions(model)
+    out += _geometry_assumptions(model)
     assumed = sum(1 for row in load_lending() if "ASSUMPTION" in row.source)
     out.append(
         f"aircraft lending: {assumed} of {len(load_lending())} rows of aircraft_lending.csv "
@@ -742,6 +772,35 @@ def _assumptions(model: ScenarioModel) -> list[str]:
     out.append(
         f"at most {model.rules.max_observers_per_flight} observing parties share a flight when "
         "requests over a party exceed its passive quota (rules.max_observers_per_flight)"
+    )
+    return out
+
+
+def _geometry_assumptions(model: ScenarioModel) -> list[str]:
+    """The route objective's areas of interest and the reading of transit legs."""
+    if not model.geometry.enabled:
+        return []
+    aois = model.geometry.areas_of_interest
+    if aois is None:
+        from simulator.geo.regions import load_areas_of_interest
+
+        out = [
+            f"area of interest {a.name} ({a.observed}, observer {a.observer}): weight "
+            f"{a.weight:g} (assumption: {a.source})"
+            for a in load_areas_of_interest()
+        ]
+    else:
+        out = [f"areas of interest: {len(aois)} set by the scenario (bundled table replaced)"]
+    charge = ("in full" if model.geometry.transit_charge == "full"
+              else "for their km over the observed territory only (Art. II para 11)")
+    out.append(
+        "transit legs with sensors off (to Kaliningrad, Hawaii, Greenland, the Faroes, the "
+        f"Canaries) are charged {charge} against the maximum flight distance "
+        "(geometry.transit_charge)"
+    )
+    out.append(
+        "Kaliningrad is reached through an assumed refuelling stop at Khrabrovo (Russia's "
+        "Annex E list names none; airfields.csv)"
     )
     return out
 

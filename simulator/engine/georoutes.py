@@ -17,20 +17,36 @@ from pyproj import Geod
 
 from simulator.engine.routes import Airfield, FlownRoute, PlannedRoute
 from simulator.geo import (
+    DEFAULT_SENSOR_ID,
     CoverageTracker,
     Restriction,
+    Stop,
     Territories,
     abkhazia_south_ossetia_corridor,
+    area_of_interest,
     evaluate_route,
     hawaii_cap,
+    interest_priority,
     kaliningrad_sublimit,
+    load_areas_of_interest,
+    load_regions,
     load_territories,
     plan_route,
+    plan_with_stop,
+    region_cells,
     region_of,
     route_rules,
     sensor,
 )
+from simulator.geo.ellipsoid import EARTH_MEAN_KM, unit_vectors
 from simulator.geo.grid import NSUB, popcount
+from simulator.geo.routes import observation_parts, value_density
+from simulator.geo.transit import stop_budget
+
+# An observer choosing "the island variant" plans for the islands: their value is raised this
+# much in that route's objective (Annex A Sec. III: the larger distance applies only to
+# routes over them).
+INCLUDING_BOOST = 4.0
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -71,6 +87,8 @@ def truncate(waypoints, fraction: float) -> list[tuple[float, float]]:
     """The first ``fraction`` of a route (by geodesic length), for a curtailed flight."""
     if fraction >= 1.0 or len(waypoints) < 2:
         return list(waypoints)
+    if fraction <= 0.0:
+        return [waypoints[0], waypoints[0]]
     legs = [
         _GEOD.inv(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(waypoints)
     ]
@@ -101,6 +119,12 @@ class GeoRoutes:
         # a fifth of the cost of the planner's defaults (benchmarks/bench_engine.py).
         self.beam_width = int(geo.get("beam_width", 3))
         self.n_bearings = int(geo.get("n_bearings", 8))
+        aois = geo.get("areas_of_interest")
+        self.areas = load_areas_of_interest() if aois is None else tuple(
+            area_of_interest(a) for a in aois)
+        self.transit_charge = geo.get("transit_charge", "territory")
+        self.regions = {r.region: r for r in load_regions()}
+        self._near: dict[tuple, np.ndarray] = {}
         self._restrictions: dict[int, Restriction] = {}
         self._trackers: dict[tuple[int, tuple[str, ...]], CoverageTracker] = {}
         self._imagery: dict[int, dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]] = {}
@@ -121,8 +145,106 @@ class GeoRoutes:
             self._trackers[key] = CoverageTracker(self.territories.grid(key[1]))
         return self._trackers[key]
 
+    # ------------------------------------------------------------ where to fly from
+    def options(self, observed, members, mainland, regional, sites, day) -> list[Airfield]:
+        """The mainland airfields, each region's own option (Annex A Sec. III) and each exclave
+        of a member reached through its refuelling stop (from the nearest mainland airfield)."""
+        out = list(mainland)
+        if not mainland:
+            return out
+        seen: set[str] = set()
+        # a row naming an airfield outside the region (Aalborg for Greenland) first
+        for airfield_id, name, km in sorted(
+            regional, key=lambda r: (r[1], r[0] == self._stop_of(r[1]), r[0])
+        ):
+            spec = self.regions.get(name)
+            if spec is None or spec.state not in members or name in seen:
+                continue
+            seen.add(name)
+            if spec.kind == "separate" and spec.stop_airfield in sites:
+                if airfield_id in sites and airfield_id != spec.stop_airfield:
+                    base = Airfield(airfield_id, *sites[airfield_id], km)
+                else:
+                    base = self._nearest(mainland, sites[spec.stop_airfield])
+                out.append(Airfield(base.airfield_id, base.lat, base.lon, km, region=name,
+                                    via=(spec.stop_airfield, *sites[spec.stop_airfield])))
+            elif spec.kind == "including":
+                base = next((a for a in mainland if a.airfield_id == airfield_id), None)
+                if base is not None and km > base.max_distance_km:
+                    out.append(Airfield(base.airfield_id, base.lat, base.lon, km, region=name,
+                                        otherwise_km=base.max_distance_km))
+        for name, spec in sorted(self.regions.items()):
+            if spec.kind == "exclave" and spec.state in members and spec.stop_airfield in sites:
+                stop = sites[spec.stop_airfield]
+                base = self._nearest(mainland, stop)
+                out.append(Airfield(base.airfield_id, base.lat, base.lon, base.max_distance_km,
+                                    region=name, via=(spec.stop_airfield, *stop),
+                                    mainland_after=True))
+        return out
+
+    def _stop_of(self, region: str) -> str | None:
+        spec = self.regions.get(region)
+        return spec.stop_airfield if spec else None
+
+    @staticmethod
+    def _nearest(airfields: list[Airfield], where: tuple[float, float]) -> Airfield:
+        lat, lon = where
+        return min(airfields, key=lambda a: (
+            (a.lat - lat) ** 2 + ((a.lon - lon) * np.cos(np.radians(lat))) ** 2, a.airfield_id))
+
+    def weigh(self, observed, members, options, observer, day, parties=()) -> list[float]:
+        """Per option, the interest-weighted value of the land not yet imaged this year that
+        a route from it could image: the value within reach, scaled down to what a route of its
+        distance sweeps with a nominal swath where the reach is larger."""
+        grid = self.territories.grid(tuple(sorted(members)))
+        priority = interest_priority(grid, self.areas, observer, day.year)
+        density = value_density(grid, self.tracker(day.year, members), priority)
+        value = density * grid.quad_area_km2
+        swath = sensor(DEFAULT_SENSOR_ID).swath_km
+        rules = None
+        out = []
+        for o in options:
+            if o.via is None:
+                out.append(self._worth(grid, value, (o.lat, o.lon), o.max_distance_km, swath))
+                continue
+            if rules is None:
+                rules = route_rules(grid, [p for p in parties if p in self.territories.party_codes],
+                                    self._restrictions_for(members, day))
+            stop = Stop(o.via[0], o.via[1], o.via[2], mainland=o.mainland_after)
+            budget = stop_budget(grid, (o.lat, o.lon), stop, o.max_distance_km, rules,
+                                 transit_charge=self.transit_charge)
+            if budget is None:
+                out.append(0.0)
+                continue
+            _, pool, loop_km = budget
+            spec = self.regions[o.region]
+            part = region_cells(grid, spec.state, spec.boxes)
+            worth = self._worth(grid, value * part, (o.via[1], o.via[2]), loop_km, swath)
+            if o.mainland_after and pool - loop_km > 0:
+                worth += self._worth(grid, value * ~part, (o.lat, o.lon), pool - loop_km, swath)
+            out.append(worth)
+        return out
+
+    def _worth(self, grid, value, where, km, swath) -> float:
+        key = (grid.codes, grid.n_cells, where, round(km, 3))
+        near = self._near.get(key)
+        if near is None:
+            if len(self._near) >= 256:
+                self._near.pop(next(iter(self._near)))
+            cos_d = grid.xyz @ unit_vectors(np.array(where[0]), np.array(where[1]))
+            near = self._near[key] = np.flatnonzero(
+                cos_d >= np.cos(min(km / 2 / EARTH_MEAN_KM, np.pi)))
+        v = value[near]
+        live = v > 0
+        if not live.any():
+            return 0.0
+        area = float(grid.quad_area_km2[near][live].sum())
+        return float(v.sum()) * min(1.0, km * swath / max(area, 1e-9))
+
+    # ------------------------------------------------------------------ planning
     def plan(
-        self, observed, members, airfield: Airfield, end_airfields, sensor_id, day, parties, rng
+        self, observed, members, airfield: Airfield, end_airfields, sensor_id, day, parties, rng,
+        observer: str = "",
     ) -> PlannedRoute:
         grid = self.territories.grid(tuple(sorted(members)))
         tracker = self.tracker(day.year, members)
@@ -130,20 +252,41 @@ class GeoRoutes:
         optical = spec.swath_km if spec.kind == "optical" else 0.0
         sar = spec.swath_km if spec.kind == "sar" else 0.0
         restrictions = self._restrictions_for(members, day)
-        route = plan_route(
-            grid,
-            start=(airfield.lat, airfield.lon),
-            max_distance_km=airfield.max_distance_km,
-            swath_km=optical or sar,
-            imaged=tracker,
-            rng=rng,
-            parties=[p for p in parties if p in self.territories.party_codes],
-            restrictions=restrictions,
-            end_airfields=[e for e in end_airfields if e != (airfield.lat, airfield.lon)],
-            sar_swath_km=sar,
-            beam_width=self.beam_width,
-            n_bearings=self.n_bearings,
+        party_codes = [p for p in parties if p in self.territories.party_codes]
+        priority = interest_priority(grid, self.areas, observer, day.year)
+        region = self.regions.get(airfield.region)
+        part = region_cells(grid, region.state, region.boxes) if region else None
+        here = (airfield.lat, airfield.lon)
+        # a separated part's own airfields are not ends of a mainland route, nor the reverse
+        ends = [e for e in end_airfields if e != here]
+        kw = dict(
+            parties=party_codes, restrictions=restrictions, sar_swath_km=sar,
+            beam_width=self.beam_width, n_bearings=self.n_bearings,
         )
+        route = None
+        if airfield.via is not None:
+            stop = Stop(airfield.via[0], airfield.via[1], airfield.via[2],
+                        mainland=airfield.mainland_after)
+            route = plan_with_stop(grid, here, airfield.max_distance_km, optical or sar, stop,
+                                   imaged=tracker, rng=rng, end_airfields=ends,
+                                   priority=priority, transit_charge=self.transit_charge, **kw)
+            if route is None and not airfield.mainland_after:
+                # the part cannot be reached or observed: no mission plan (declined)
+                return PlannedRoute(0.0, (), {"route": None})
+        if route is None and airfield.otherwise_km is not None and part is not None:
+            boost = np.where(part, INCLUDING_BOOST, 1.0)
+            route = plan_route(grid, start=here, max_distance_km=airfield.max_distance_km,
+                               swath_km=optical or sar, imaged=tracker, rng=rng,
+                               end_airfields=ends, priority=boost * (
+                                   1.0 if priority is None else priority), **kw)
+            over_region = bool(np.isin(route.cells, np.flatnonzero(part)).any())
+            if not over_region and route.length_km > airfield.otherwise_km:
+                route = None  # missed the islands: the mainland distance applies
+        if route is None:
+            km = airfield.otherwise_km or airfield.max_distance_km
+            route = plan_route(grid, start=here, max_distance_km=km, swath_km=optical or sar,
+                               imaged=tracker, rng=rng, end_airfields=ends, priority=priority,
+                               **kw)
         payload = {"route": route, "restrictions": restrictions, "parties": parties}
         return PlannedRoute(route.length_km, tuple(route.waypoints), payload)
 
@@ -154,21 +297,18 @@ class GeoRoutes:
         grid = self.territories.grid(tuple(sorted(members)))
         tracker = self.tracker(year, members)
         cells, bits, sar = route.cells, route.bits, route.sar_bits
-        track = tuple(route.waypoints)
+        waypoints, transit, transit_km = list(route.waypoints), route.transit, route.transit_km
         if fraction_flown < 1.0:
-            track = tuple(truncate(route.waypoints, fraction_flown))
+            waypoints = truncate(route.waypoints, fraction_flown)
+            transit = tuple(route.transit[: len(waypoints) - 1]) if route.transit else ()
             rules = route_rules(grid, planned.payload["parties"], planned.payload["restrictions"])
             part = evaluate_route(
-                grid,
-                truncate(route.waypoints, fraction_flown),
-                route.swath_km,
-                route.max_distance_km,
-                rules,
-                None,
-                None,
-                route.sar_swath_km,
+                grid, waypoints, route.swath_km, route.max_distance_km, rules, None, None,
+                route.sar_swath_km, transit=transit,
             )
             cells, bits, sar = part.cells, part.bits, part.sar_bits
+            transit_km = part.transit_km
+        track = tuple(tuple(p) for p in observation_parts(waypoints, transit))
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
         kept = np.where(clear, bits & ~sar, np.uint64(0)) | sar
@@ -185,7 +325,8 @@ class GeoRoutes:
             if nz.any():
                 for observer in observers:
                     book.setdefault((state, observer), []).append((grid.gid[cells[nz]], own[nz]))
-        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)), track)
+        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)), track,
+                          transit_km)
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
         imaged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}

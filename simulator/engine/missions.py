@@ -87,37 +87,57 @@ class Uniforms:
 
 
 def _choose_airfield(
-    world: World, observed: str, day, u: Uniforms, aircraft: list[Aircraft] | None = None
+    world: World, m: PlannedMission, day, u: Uniforms, aircraft: list[Aircraft] | None = None
 ) -> Airfield | None:
-    """An Open Skies airfield of the observed holder, drawn in proportion to its maximum
-    flight distance (longer distances serve larger territories). Routes are planned over the
-    main territory, so a distance given for a separated region (Greenland, the Faroe or Canary
-    Islands, the island variants of the UK and Greece: Annex A Sec. III) is not used; the
-    metropolitan value applies (Aalborg's 5,600 km is for Greenland, metropolitan Denmark's 800).
-    Only airfields that one of ``aircraft`` can reach count (None: the taxi, already there);
-    None if there is none."""
-    found = world.per_period(world.registry.max_flight_distances, observed, day=day)
-    options = [o for o in found if o.region is None or o.region.startswith("metropolitan")]
-    options = options or list(found)
+    """Where the mission flies from: an airfield of the observed holder, drawn in proportion to
+    how much the observer wants what it can reach (the route service's weights; without
+    geometry, the maximum flight distance). The mainland options use the mainland distances; a
+    distance given for a separated region or an island variant (Annex A Sec. III: Greenland,
+    the Faroe or Canary Islands, Scilly and Shetland, the Greek islands) is an option of its own
+    that the route service plans over that region only (Aalborg's 5,600 km is for Greenland,
+    metropolitan Denmark's 800). Only airfields that one of ``aircraft`` can reach count (None:
+    the taxi, already there); None if there is none."""
+    reg, observed = world.registry, m.observed
+    found = world.per_period(reg.max_flight_distances, observed, day=day)
+    main_rows = [o for o in found if o.region is None or o.region.startswith("metropolitan")]
+    main_rows = main_rows or list(found)
+
+    def site(airfield_id: str) -> tuple[float, float]:
+        s = world.sites[airfield_id]
+        return float(s.lat), float(s.lon)
+
+    mainland = [Airfield(o.airfield_id, *site(o.airfield_id), o.distance_km) for o in main_rows]
+    regional = [(o.airfield_id, o.region, o.distance_km) for o in found if o not in main_rows]
+    members = world.per_period(reg.members, observed, day=day) or (observed,)
+    sites = world.per_period(_holder_sites, reg, observed, day=day, name="holder_sites")
+    options = world.routes.options(observed, members, mainland, regional, sites, day)
     if aircraft is not None:
 
-        def reachable(option) -> bool:
-            site = world.sites[option.airfield_id]
-            where = (float(site.lat), float(site.lon))
+        def reachable(option: Airfield) -> bool:
+            where = (option.lat, option.lon)
             return any(reaches(a, great_circle_km(a.home, where)) for a in aircraft)
 
         options = [o for o in options if reachable(o)]
     if not options:
         return None
-    total = sum(o.distance_km for o in options)
+    weights = world.routes.weigh(observed, members, options, m.observers[0], day,
+                                 world.per_period(reg.states_parties, day=day))
+    total = sum(weights)
+    if total <= 0:
+        weights, total = [1.0] * len(options), float(len(options))
     target, acc, pick = u() * total, 0.0, options[-1]
-    for option in options:
-        acc += option.distance_km
+    for option, w in zip(options, weights, strict=True):
+        acc += w
         if target < acc:
             pick = option
             break
-    site = world.sites[pick.airfield_id]
-    return Airfield(pick.airfield_id, float(site.lat), float(site.lon), pick.distance_km)
+    return pick
+
+
+def _holder_sites(reg, observed: str, day) -> dict[str, tuple[float, float]]:
+    """(lat, lon) of the holder's Open Skies and refuelling airfields on ``day``."""
+    found = [*reg.airfields(observed, day), *reg.airfields(observed, day, "refuelling")]
+    return {a.airfield_id: (float(a.lat), float(a.lon)) for a in found}
 
 
 def mission(world: World, m: PlannedMission, rng: np.random.Generator):
@@ -156,10 +176,11 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
         candidates = world.candidate_aircraft(m.observers[0], m.observed, eta_day)
     if not candidates:
         return _finish(world, rec, "cancelled_aircraft", "no aircraft the observer may use")
-    airfield = _choose_airfield(world, m.observed, eta_day, u, None if use_taxi else candidates)
+    airfield = _choose_airfield(world, m, eta_day, u, None if use_taxi else candidates)
     if airfield is None:
         return _finish(world, rec, "cancelled_aircraft", "no aircraft reaches an airfield")
     rec.airfield, rec.max_distance_km = airfield.airfield_id, airfield.max_distance_km
+    rec.region = airfield.region
     here = (airfield.lat, airfield.lon)
     candidates = [a for a in candidates if use_taxi or reaches(a, great_circle_km(a.home, here))]
     rec.taxi = use_taxi
@@ -296,6 +317,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             day,
             world.per_period(reg.states_parties, day=day),
             rng,
+            observer=m.observers[0],
         )
         if route.distance_km <= 0.0:
             # No legal route from this airfield (every leg broke a rule, e.g. a small state on a
@@ -337,6 +359,7 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
         rec.imaged_km2 = flown.imaged_km2
         rec.overflown = flown.overflown
         rec.track = flown.track
+        rec.transit_km = flown.transit_km
         _finish(world, rec, status, "curtailed in flight" if status == "curtailed" else "")
         if status == "curtailed" and use_taxi:
             # Art. VIII Sec. II para 5: caused by the observed Party's aircraft, the observing

@@ -15,12 +15,14 @@ MISSION_COLUMNS = (
     "aircraft_replaced",
     "taxi",
     "airfield",
+    "region",
     "eta",
     "notified_at",
     "arrived_at",
     "started_at",
     "ended_at",
     "distance_km",
+    "transit_km",
     "max_distance_km",
     "status",
     "reason",
@@ -69,25 +71,29 @@ class MissionRecord:
     aircraft_replaced: str = ""  # the airframe that broke down before a spare took over
     taxi: bool = False
     airfield: str = ""
+    region: str = ""  # the separated part or exclave observed through a stop ("": mainland)
     eta: str = ""  # planned arrival at the point of entry (Art. VI Sec. I para 5)
     notified_at: str = ""
     arrived_at: str = ""
     started_at: str = ""
     ended_at: str = ""
-    distance_km: float = 0.0
+    distance_km: float = 0.0  # flown, transit legs included
+    transit_km: float = 0.0  # of which flown with sensors off (to and from a refuelling stop)
     max_distance_km: float = 0.0
     status: str = ""
     reason: str = ""  # why a mission did not end completed (empty if it did)
     counted: bool = False
     imaged_km2: float = 0.0
     overflown: tuple[str, ...] | None = None  # member states under the footprint (not a column)
-    track: tuple[tuple[float, float], ...] = ()  # (lat, lon) flown with sensors on (not a column)
+    # the parts flown with sensors on, each a tuple of (lat, lon) (not a column)
+    track: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     def as_row(self) -> dict[str, object]:
         """The record as a ``missions.csv`` row (plain attribute reads: ``asdict`` deep-copies
         and costs more than the whole simulated mission)."""
         row = {c: getattr(self, c) for c in MISSION_COLUMNS}
         row["distance_km"] = round(self.distance_km, 1)
+        row["transit_km"] = round(self.transit_km, 1)
         row["max_distance_km"] = round(self.max_distance_km, 1)
         row["imaged_km2"] = round(self.imaged_km2, 1)
         return row

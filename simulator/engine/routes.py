@@ -16,12 +16,22 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Airfield:
-    """Where a flight commences and the maximum flight distance that applies there."""
+    """Where a flight commences and the maximum flight distance that applies there.
+
+    ``region`` names a separated part or variant (Annex A Sec. III) or an exclave the mission
+    observes; ``via`` is the refuelling stop (airfield id, lat, lon) it is reached through with
+    sensors off (Art. VI Sec. II para 3), ``mainland_after`` whether the distance left is then
+    spent from the airfield, and ``otherwise_km`` the distance that applies instead when the
+    route misses the region (the "including" variants)."""
 
     airfield_id: str
     lat: float
     lon: float
     max_distance_km: float
+    region: str = ""
+    via: tuple[str, float, float] | None = None
+    mainland_after: bool = False
+    otherwise_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +51,39 @@ class FlownRoute:
     imaged_km2: float
     new_km2: float
     overflown: tuple[str, ...] | None = None
-    track: tuple[tuple[float, float], ...] = ()  # (lat, lon) of the part flown, sensors on
+    # the parts flown with sensors on, each a tuple of (lat, lon)
+    track: tuple[tuple[tuple[float, float], ...], ...] = ()
+    transit_km: float = 0.0  # flown with sensors off (to and from a refuelling stop)
 
 
 class RouteService(Protocol):
     """What the engine needs from geometry."""
+
+    def options(
+        self,
+        observed: str,
+        members: tuple[str, ...],
+        mainland: list[Airfield],
+        regional: list[tuple[str, str, float]],
+        sites: dict[str, tuple[float, float]],
+        day: dt.date,
+    ) -> list[Airfield]:
+        """The mission's choices: ``mainland`` airfields, and those the service can plan over
+        separated parts: ``regional`` are (airfield id, region, km) rows of Annex A Sec. III,
+        ``sites`` the (lat, lon) of the holder's airfields (refuelling stops included)."""
+        ...
+
+    def weigh(
+        self,
+        observed: str,
+        members: tuple[str, ...],
+        options: list[Airfield],
+        observer: str,
+        day: dt.date,
+        parties: tuple[str, ...] = (),
+    ) -> list[float]:
+        """How much the observer wants each option (the draw is proportional to it)."""
+        ...
 
     def plan(
         self,
@@ -57,6 +95,7 @@ class RouteService(Protocol):
         day: dt.date,
         parties: tuple[str, ...],
         rng: np.random.Generator,
+        observer: str = "",
     ) -> PlannedRoute:
         """Plan a route over the observed holder's territory (its member states on ``day``),
         imaged by the aircraft's ``sensor`` (a key of the sensor table), allowed to end at any
@@ -87,9 +126,17 @@ class RouteService(Protocol):
 
 
 class NominalRoutes:
-    """No geometry: routes use a random share (70-100 %) of the maximum distance."""
+    """No geometry: routes use a random share (70-100 %) of the maximum distance, from the
+    mainland airfields, drawn in proportion to their distance."""
 
-    def plan(self, observed, members, airfield, end_airfields, sensor, day, parties, rng):
+    def options(self, observed, members, mainland, regional, sites, day):
+        return list(mainland)
+
+    def weigh(self, observed, members, options, observer, day, parties=()):
+        return [o.max_distance_km for o in options]
+
+    def plan(self, observed, members, airfield, end_airfields, sensor, day, parties, rng,
+             observer=""):
         share = 0.7 + 0.3 * float(rng.random())
         return PlannedRoute(distance_km=share * airfield.max_distance_km)
 

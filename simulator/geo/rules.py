@@ -251,10 +251,13 @@ class RouteRules:
         foreign: list[np.ndarray] = []
         lat_lo = float(grid.lat.min()) - FILTER_MARGIN_DEG if grid.n_cells else 0.0
         lat_hi = float(grid.lat.max()) + FILTER_MARGIN_DEG if grid.n_cells else 0.0
+        self._non_party_geoms: list[BaseGeometry] = []  # for transit legs (Art. VII)
         for code, country in sorted(terr.countries.items()):
             if code in observed_adm0:
                 continue
             side = foreign if country.sov_a3 in party_sov else non_party
+            if side is non_party:
+                self._non_party_geoms.append(country.geometry)
             for i, g in enumerate(getattr(country.geometry, "geoms", [country.geometry])):
                 if g.bounds[3] >= lat_lo and g.bounds[1] <= lat_hi:
                     side.append(_part_points(code, i, g))
@@ -282,6 +285,7 @@ class RouteRules:
                 self.caps.append(r)
                 self._cap_geoms.append(g)
         self.clearances = tuple(clearances)
+        self._non_party_tree: shapely.STRtree | None = None
         coarse = [c for c in self.clearances if c.coarse is not None]
         self._coarse = cKDTree(np.concatenate([c.coarse.data for c in coarse])) \
             if coarse else None  # all rules' coarse points: a first test of path runs
@@ -357,6 +361,19 @@ class RouteRules:
             d, _ = c.tree.query(p[todo], k=1, distance_upper_bound=bound)
             dmin = float(np.min(d)) if len(d) else float("inf")
             out[c.name] = dmin - VERTEX_SPACING_KM / 2
+        return out
+
+    def over_non_party(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Per point: True over the land of a state that is not a State Party."""
+        lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+        out = np.zeros(len(lat), bool)
+        if not self._non_party_geoms or not len(lat):
+            return out
+        if self._non_party_tree is None:
+            self._non_party_tree = shapely.STRtree(self._non_party_geoms)
+        pts = shapely.points(lon, lat)
+        hit, _ = self._non_party_tree.query(pts, predicate="intersects")
+        out[np.unique(hit)] = True
         return out
 
     def cap_masks(self, lat: np.ndarray, lon: np.ndarray) -> list[np.ndarray]:
