@@ -202,3 +202,14 @@ def test_a_group_flight_counts_for_the_members_it_overflew(geometry_run) -> None
     assert coverage.loc["BLR", "flights_received"] < over_group / 2
     if coverage.loc["BLR", "flights_received"] == 0:
         assert coverage.loc["BLR", "imaged_km2"] == 0
+
+
+def test_docs_define_every_column() -> None:
+    from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS
+    from simulator.results import ACCESS_COLUMNS, QUOTA_CSV_COLUMNS, SHARING_COLUMNS
+
+    text = (Path(__file__).parent.parent / "docs" / "measures.md").read_text(encoding="utf-8")
+    columns = {*MISSION_COLUMNS, *COVERAGE_COLUMNS, *QUOTA_CSV_COLUMNS, *ACCESS_COLUMNS,
+               *SHARING_COLUMNS, *ROUTE_PROPERTIES}
+    missing = sorted(c for c in columns if f"`{c}`" not in text)
+    assert not missing, f"docs/measures.md does not define {missing}"

@@ -263,7 +263,7 @@ class GeoRoutes:
             parties=party_codes, restrictions=restrictions, sar_swath_km=sar,
             beam_width=self.beam_width, n_bearings=self.n_bearings,
         )
-        route = None
+        route, planned_region = None, airfield.region
         if airfield.via is not None:
             stop = Stop(airfield.via[0], airfield.via[1], airfield.via[2],
                         mainland=airfield.mainland_after)
@@ -272,7 +272,7 @@ class GeoRoutes:
                                    priority=priority, transit_charge=self.transit_charge, **kw)
             if route is None and not airfield.mainland_after:
                 # the part cannot be reached or observed: no mission plan (declined)
-                return PlannedRoute(0.0, (), {"route": None})
+                return PlannedRoute(0.0, (), airfield.region, {"route": None})
         if route is None and airfield.otherwise_km is not None and part is not None:
             boost = np.where(part, INCLUDING_BOOST, 1.0)
             route = plan_route(grid, start=here, max_distance_km=airfield.max_distance_km,
@@ -283,12 +283,13 @@ class GeoRoutes:
             if not over_region and route.length_km > airfield.otherwise_km:
                 route = None  # missed the islands: the mainland distance applies
         if route is None:
+            planned_region = ""  # the mainland after all
             km = airfield.otherwise_km or airfield.max_distance_km
             route = plan_route(grid, start=here, max_distance_km=km, swath_km=optical or sar,
                                imaged=tracker, rng=rng, end_airfields=ends, priority=priority,
                                **kw)
         payload = {"route": route, "restrictions": restrictions, "parties": parties}
-        return PlannedRoute(route.length_km, tuple(route.waypoints), payload)
+        return PlannedRoute(route.length_km, tuple(route.waypoints), planned_region, payload)
 
     def fly(
         self, members, observers, planned: PlannedRoute, fraction_flown, cloud_fraction, year, rng

@@ -319,6 +319,8 @@ def _fly(world, m, rec, aircraft, airfield, ferry_h, use_taxi, rng, u):
             rng,
             observer=m.observers[0],
         )
+        if route.region is not None:
+            rec.region = route.region
         if route.distance_km <= 0.0:
             # No legal route from this airfield (every leg broke a rule, e.g. a small state on a
             # coarse grid): no mission plan can be agreed, so the observer declines and the

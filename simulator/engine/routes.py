@@ -40,6 +40,7 @@ class PlannedRoute:
 
     distance_km: float
     waypoints: tuple[tuple[float, float], ...] = ()
+    region: str | None = None  # the region the route observes, if the service decides it
     payload: object = field(default=None, compare=False, repr=False)  # the service's own data
 
 
