@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator import plots
+from simulator import plots, route_plots
 from simulator.measures import access_share
 from simulator.results import Result, interval
 from simulator.scenario import Scenario
@@ -136,6 +136,9 @@ def attach_report(result: Result, scenario: Scenario) -> None:
         if scenario.model.geometry.enabled:
             figs["map_imaged_fraction"] = plots.imaged_fraction_map(result, res_km)
             figs["map_imaged_cells"] = plots.imaged_cells_map(result, res_km)
+            if result.routes.get("features"):
+                figs["map_routes"] = route_plots.routes_map(result.routes,
+                                                            resolution_km=res_km)
     result.figures = figs
     result.report = run_report(result, scenario)
 
@@ -201,6 +204,8 @@ def run_report(result: Result, scenario: Scenario) -> str:
         "mission_timeline": "The last year's missions over each observed party, by outcome.",
         "map_imaged_fraction": "Share of each party's territory imaged per year.",
         "map_imaged_cells": "Cells imaged by the flights of replication 0.",
+        "map_routes": "The routes of replication 0 over the four most observed parties, legs "
+        "flown with sensors on (from routes.geojson); transit legs to exclaves are given in km.",
     }
     for name in result.figures:
         lines += [

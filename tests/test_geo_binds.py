@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pytest
@@ -10,11 +11,11 @@ import shapely
 
 from simulator.api import run
 from simulator.assemble import engine_config
+from simulator.cli import bundled_scenarios
 from simulator.engine.georoutes import GeoRoutes
 from simulator.engine.routes import Airfield
 from simulator.geo import load_territories
 from simulator.geo.restrictions import KALININGRAD_BBOX, region_of
-from simulator.cli import bundled_scenarios
 from simulator.scenario import load_scenario
 
 FAST = ("geometry.resolution_km=50",)
@@ -44,7 +45,7 @@ def _km_inside(parts, geometry) -> float:
 
     geod, total = Geod(ellps="WGS84"), 0.0
     for part in parts:
-        for (x1, y1), (x2, y2) in zip(part[:-1], part[1:], strict=True):
+        for (x1, y1), (x2, y2) in itertools.pairwise(part):
             n = max(1, int(geod.inv(x1, y1, x2, y2)[2] / 1000))
             pts = [(x1, y1), *geod.npts(x1, y1, x2, y2, n), (x2, y2)]
             xs, ys = np.array(pts).T
