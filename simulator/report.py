@@ -239,7 +239,9 @@ def _assumption_lines(assumptions: list[str]) -> list[str]:
         "",
         "Caveat: territory and imaged areas are land only (Natural Earth admin-0 polygons); the "
         "treaty's territory also includes internal and territorial waters (Art. II para 8), "
-        "which are not modelled, so shares of a territory imaged are shares of its land.",
+        "which are not modelled, so shares of a territory imaged are shares of its land. The "
+        "12-nautical-mile belt would add about 6.7 % to Russia's area and 17 % to Denmark's "
+        "with Greenland (benchmarks/territorial_waters.py; no median lines or baselines).",
     ]
     return out
 
