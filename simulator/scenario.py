@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -226,13 +227,14 @@ class AreaOfInterestSpec(_Model):
     until_year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     source: str = ""
 
-    @model_validator(mode="after")
-    def _boxes(self) -> AreaOfInterestSpec:
-        for i, (x0, y0, x1, y1) in enumerate(self.bbox):
+    @field_validator("bbox")
+    @classmethod
+    def _boxes(cls, boxes: list[tuple[float, float, float, float]]):
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
             if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-                raise ValueError(f"bbox {i}: need -180 <= lon_min < lon_max <= 180 and "
+                raise ValueError(f"box {i}: need -180 <= lon_min < lon_max <= 180 and "
                                  "-90 <= lat_min < lat_max <= 90")
-        return self
+        return boxes
 
 
 class Geometry(_Model):

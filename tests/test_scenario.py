@@ -179,3 +179,25 @@ def test_assumptions_are_listed() -> None:
         bundled_scenarios()["baseline-2019"], ["membership.passive_quotas.SWE=5"]
     )
     assert "passive quota of SWE" not in "\n".join(overridden.assumptions)
+
+
+def test_areas_of_interest_are_validated_and_replace_the_table(tmp_path: Path) -> None:
+    base = "[period]\nstart = 2019\nend = 2019\n"
+    bad = (base + '[[geometry.areas_of_interest]]\nid = "k"\nobserved = "RUX"\n'
+           "bbox = [[23.5, 54.0, 19.0, 55.6]]\nweight = -1\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, "aoi.toml", bad))
+    text = "\n".join(info.value.problems)
+    assert "geometry.areas_of_interest.0" in text
+    assert "weight" in text and "bbox" in text
+    good = (base + '[[geometry.areas_of_interest]]\nid = "k"\nobserved = "RUX"\n'
+            "bbox = [[19.0, 54.0, 23.5, 55.6]]\nweight = 3\n")
+    with pytest.raises(ScenarioError, match="unknown state code 'RUX'"):
+        load_scenario(write(tmp_path, "aoi2.toml", good))
+    sc = load_scenario(write(tmp_path, "aoi3.toml", good.replace("RUX", "RUS")))
+    assert [a.id for a in sc.model.geometry.areas_of_interest] == ["k"]
+    cleared = load_scenario(write(tmp_path, "aoi4.toml", base), ("geometry.areas_of_interest=[]",))
+    assert cleared.model.geometry.areas_of_interest == []
+    assert any("areas of interest: 0 set by the scenario" in a for a in cleared.assumptions)
+    bundled = load_scenario(write(tmp_path, "aoi5.toml", base))
+    assert any(a.startswith("area of interest Kaliningrad oblast") for a in bundled.assumptions)
