@@ -28,7 +28,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-HEADLINE := baseline-2019 after-us-withdrawal-2021 after-russia-withdrawal-2022 nato-enlarged-2024
+HEADLINE := baseline-2019 after-us-withdrawal-2021 counterfactual/allies-share-with-us \
+	after-russia-withdrawal-2022 nato-enlarged-2024
 
 demo: $(VENV)/.installed
 	$(BIN)/openskies compare $(HEADLINE) -o results/withdrawals --force

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from simulator import __version__
 from simulator.assemble import engine_config
 from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
 from simulator.ensemble import ReplicationOutput, default_executor, make_jobs, run_jobs
+from simulator.headline import headline_frame
 from simulator.measures import access_rows
+from simulator.pairs import pairs_frame
 from simulator.results import (
     ACCESS_COLUMNS,
     QUOTA_CSV_COLUMNS,
@@ -57,7 +60,9 @@ def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scen
     if isinstance(scenario, Scenario):
         if not overrides:
             return scenario
-        return load_scenario(dict(scenario.document), overrides)
+        again = load_scenario(dict(scenario.document), overrides)
+        return dataclasses.replace(again, source=scenario.source,
+                                   overrides=(*scenario.overrides, *overrides))
     return load_scenario(scenario, overrides)
 
 
@@ -71,16 +76,21 @@ def run(
     checkpoint: Path | None = None,
     progress: Callable[[ReplicationOutput], None] | None = None,
     figures: bool = True,
+    command: Sequence[str] | None = None,
 ) -> Result:
     """Run a scenario and return its :class:`~simulator.results.Result`.
 
     ``replications`` and ``seed`` default to the scenario's ``[run]`` table. ``executor`` is
     any :class:`concurrent.futures.Executor` (e.g. a Dask ``Client.get_executor()``); without
     one, several replications use a process pool of ``jobs`` workers (default: all cores).
+    ``command`` is the command line to record in the manifest and the report.
     """
     sc = as_scenario(scenario, overrides)
     reps = replications if replications is not None else sc.model.run.replications
     base_seed = seed if seed is not None else sc.model.run.seed
+    fingerprint_toml = sc.to_toml()  # the checkpoint key does not depend on the [run] counts
+    user_overrides = list(sc.overrides)
+    sc = _as_run(sc, reps, base_seed)
     started = time.perf_counter()
     own_pool = executor is None and reps > 1
     pool = default_executor(jobs) if own_pool else executor  # workers start while we plan
@@ -89,7 +99,7 @@ def run(
         distributions = distributions_for(config)
         sharing = sc.model.sharing
         fingerprint = "\n".join(
-            (sc.to_toml(), __version__, config.registry.tables.data_hash, str(config.geometry))
+            (fingerprint_toml, __version__, config.registry.tables.data_hash, str(config.geometry))
         )
         job_list = make_jobs(
             config,
@@ -130,6 +140,8 @@ def run(
         sc.assumptions,
     )
     manifest = _manifest(sc, config, outputs, base_seed, elapsed, distributions)
+    manifest["command"] = list(command) if command is not None else None
+    manifest["overrides"] = user_overrides
     result = Result(
         name=sc.name,
         scenario_toml=sc.to_toml(),
@@ -142,12 +154,28 @@ def run(
         summary=summary,
         cells=_cells(outputs),
         routes=feature_collection(missions, [t for o in outputs for t in o.tracks]),
+        pairs=pairs_frame(quotas, missions),
     )
+    result.headline = headline_frame(result, areas)
     if figures:
         from simulator.report import attach_report
 
         attach_report(result, sc)
     return result
+
+
+def _as_run(sc: Scenario, replications: int, seed: int) -> Scenario:
+    """The scenario as it runs: ``[run]`` says the replications and seed actually used, so the
+    saved ``scenario.toml`` reproduces the run."""
+    extra = []
+    if replications != sc.model.run.replications:
+        extra.append(f"run.replications={replications}")
+    if seed != sc.model.run.seed:
+        extra.append(f"run.seed={seed}")
+    if not extra:
+        return sc
+    again = load_scenario(dict(sc.document), tuple(extra))
+    return dataclasses.replace(again, source=sc.source, overrides=(*sc.overrides, *extra))
 
 
 def _cells(outputs: list[ReplicationOutput]) -> dict[str, tuple[Any, Any]]:

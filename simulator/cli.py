@@ -90,11 +90,11 @@ def bundled_scenarios() -> dict[str, Path]:
 def resolve_scenario(arg: str) -> Path:
     """A path to a scenario file, or the name of a bundled scenario."""
     path = Path(arg)
+    bundled = bundled_scenarios()
+    if arg in bundled and not path.is_file():
+        return bundled[arg]  # a bundled name, also one with a folder (counterfactual/us-stays)
     if path.exists() or path.suffix == ".toml" or os.sep in arg:
         return path
-    bundled = bundled_scenarios()
-    if arg in bundled:
-        return bundled[arg]
     import difflib
 
     close = difflib.get_close_matches(arg, list(bundled), n=3)
@@ -235,6 +235,7 @@ def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: 
             jobs=args.jobs,
             checkpoint=checkpoint,
             progress=lambda _: bar.update(1),
+            command=getattr(args, "command_line", None),
         )
         clean = True
         return result
@@ -337,7 +338,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             if client is not None:
                 client.close()
             _stop_pool(pool, clean)
-        target = write_comparison(results, out, force=args.force)
+        target = write_comparison(results, out, force=args.force,
+                                  command=getattr(args, "command_line", None))
         _clear_checkpoint(args)
     print(f"wrote {target}")
     print(f"report: {target / 'report.md'}")
@@ -531,6 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 for --help
         return int(exc.code or 0)
+    args.command_line = ["openskies", *(sys.argv[1:] if argv is None else argv)]
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from simulator.report import comparison
-from simulator.results import Result, _csv, atomic_folder, save_figures, write_folder
+from simulator.comparison_report import comparison, comparison_manifest
+from simulator.results import Result, _csv, _json, atomic_folder, save_figures, write_folder
 
 
-def write_comparison(results: Mapping[str, Result], target: Path, force: bool = False) -> Path:
-    """``target/report.md``, ``target/figures/``, ``target/headline.csv`` and ``target/NAME/``
+def write_comparison(results: Mapping[str, Result], target: Path, force: bool = False,
+                     command: Sequence[str] | None = None) -> Path:
+    """``target/report.md``, ``figures/``, ``headline.csv``, ``manifest.json`` and ``NAME/``
     per scenario, written into a temporary folder and renamed into place."""
     with atomic_folder(target, force) as tmp:
         report, figures, table = comparison(results)
@@ -18,5 +19,10 @@ def write_comparison(results: Mapping[str, Result], target: Path, force: bool = 
             write_folder(res, tmp / label, force=False)
         save_figures(figures, tmp / "figures")
         _csv(table, tmp / "headline.csv")
+        manifest = comparison_manifest(results, list(command) if command else None)
+        (tmp / "manifest.json").write_text(_json(manifest), encoding="utf-8")
         (tmp / "report.md").write_text(report, encoding="utf-8")
     return target.resolve()
+
+
+__all__ = ["write_comparison"]

@@ -1,22 +1,19 @@
 """Figures of a run or a comparison (matplotlib, Agg; our own projection, no cartopy).
 
 Every function returns a :class:`matplotlib.figure.Figure`; the report saves them as PNG.
-Maps use a Lambert azimuthal equal-area projection centred on the North Pole, which shows North
-America, Europe and the whole of Russia (Chukotka joined across 180 degrees) at true area.
+Maps are in ``simulator.map_plots``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize
 from matplotlib.patches import Patch
 
 from simulator.figure import Figure
@@ -56,8 +53,26 @@ def quota_flights(q: pd.DataFrame) -> int:
     return round((q["flights"] / (1 + partners)).sum())
 
 
-def quota_matrix(quotas: pd.DataFrame, year: int, ax=None, title: str | None = None):
-    """Heatmap of active quotas: observer (rows) x observed (columns) for one year."""
+QUOTA_BINS = (1, 2, 3, 5, 9, 17, 33)  # flights: 1, 2, 3-4, 5-8, 9-16, 17-32
+
+
+def _quota_norm(top: int):
+    """One discrete colour scale for quota matrices (integers, binned by doubling)."""
+    from matplotlib.colors import BoundaryNorm
+
+    bounds = [b for b in QUOTA_BINS if b <= max(top, 1)] + [max(top, 1) + 1]
+    bounds = sorted(set(bounds))
+    from matplotlib.colors import ListedColormap
+
+    n = max(len(bounds) - 1, 2)
+    cmap = ListedColormap(matplotlib.colormaps["OrRd"](np.linspace(0.25, 1.0, n)))
+    return BoundaryNorm(bounds, cmap.N), cmap, bounds
+
+
+def quota_matrix(quotas: pd.DataFrame, year: int, ax=None, title: str | None = None,
+                 top: int | None = None, colorbar: bool = True):
+    """Heatmap of active quotas: observer (rows) x observed (columns) for one year, on a
+    discrete scale of whole flights (``top``: the largest value of a shared scale)."""
     q = quotas[(quotas["year"] == year) & (quotas["replication"] == quotas["replication"].min())]
     own = ax is None
     if own:
@@ -73,40 +88,60 @@ def quota_matrix(quotas: pd.DataFrame, year: int, ax=None, title: str | None = N
     codes = sorted(set(m.index) | set(m.columns))
     m = m.reindex(index=codes, columns=codes, fill_value=0)
     data = np.ma.masked_equal(m.to_numpy(), 0)
-    im = ax.imshow(data, cmap="OrRd", vmin=0, vmax=max(int(m.to_numpy().max()), 1))
-    ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(codes)), codes, fontsize=7)
-    ax.set_xlabel("observed")
-    ax.set_ylabel("observer")
-    top = max(int(m.to_numpy().max()), 1)
+    top = top or max(int(m.to_numpy().max()), 1)
+    norm, cmap, bounds = _quota_norm(top)
+    im = ax.imshow(data, cmap=cmap, norm=norm)
+    size = 9 if len(codes) <= 20 else 8
+    ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=size)
+    ax.set_yticks(range(len(codes)), codes, fontsize=size)
+    ax.set_xlabel("observed", fontsize=10)
+    ax.set_ylabel("observer", fontsize=10)
     for i in range(len(codes)):
         for j in range(len(codes)):
             v = m.iat[i, j]
             if v:
-                colour = "white" if v > 0.6 * top else "black"
-                ax.text(j, i, str(v), ha="center", va="center", fontsize=6, color=colour)
+                colour = "white" if v >= bounds[max(len(bounds) - 3, 0)] and v > 2 else "black"
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=size - 1,
+                        color=colour)
     total = quota_flights(q)
     ax.set_title(
         title
         or f"Active quotas {year}: {total} flights (a shared flight is listed "
         "under each of its observers)",
-        fontsize=9,
+        fontsize=11,
     )
-    fig.colorbar(im, ax=ax, shrink=0.6, label="flights")
+    if colorbar:
+        _quota_colorbar(fig, im, bounds, ax)
     return fig
 
 
+def _quota_colorbar(fig, im, bounds, ax) -> None:
+    ticks = [(a + b - 1) / 2 for a, b in itertools.pairwise(bounds)]
+    labels = [str(a) if b - a == 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(bounds)]
+    bar = fig.colorbar(im, ax=ax, shrink=0.6, label="flights a year", ticks=ticks)
+    bar.ax.set_yticklabels(labels)
+
+
 def quota_matrices(results: Mapping[str, Any], years: Mapping[str, int]):
-    """Quota matrices of several runs side by side."""
+    """Quota matrices of several runs, on one discrete scale, at most two a row."""
     n = len(results)
-    fig, axes = _subplots(1, n, figsize=(6.2 * n, 6.4), squeeze=False)
-    for ax, (label, res) in zip(axes[0], results.items(), strict=True):
+    ncol = min(2, n)
+    nrow = -(-n // ncol)
+    fig, axes = _subplots(nrow, ncol, figsize=(8.0 * ncol, 7.6 * nrow), squeeze=False)
+    top = 1
+    for label, res in results.items():
+        q = res.quotas
+        sub = q[(q["year"] == years[label]) & (q["replication"] == q["replication"].min())]
+        if len(sub):
+            top = max(top, int(sub.groupby(["observer", "observed"])["flights"].sum().max()))
+    for ax, (label, res) in zip(axes.ravel(), results.items(), strict=False):
         year = years[label]
         q = res.quotas
         sub = q[(q["year"] == year) & (q["replication"] == q["replication"].min())]
-        quota_matrix(
-            res.quotas, year, ax=ax, title=f"{label}\n{year}: {quota_flights(sub)} quota flights"
-        )
+        quota_matrix(res.quotas, year, ax=ax, top=top,
+                     title=f"{label}: {year}, {quota_flights(sub)} quota flights")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 
@@ -178,166 +213,6 @@ def flights_per_year(results: Mapping[str, Any]):
 
 
 # -------------------------------------------------------------------- maps
-def _polar_transform():
-    from pyproj import Transformer
-
-    return Transformer.from_crs(
-        "EPSG:4326", "+proj=laea +lat_0=90 +lon_0=-25 +datum=WGS84 +units=km", always_xy=True
-    )
-
-
-def _country_polys(codes: list[str], resolution_km: float) -> dict[str, tuple[np.ndarray, ...]]:
-    return {code: _country_rings(code, resolution_km) for code in codes}
-
-
-@functools.lru_cache(maxsize=512)
-def _country_rings(code: str, resolution_km: float) -> tuple[np.ndarray, ...]:
-    """One state's outline, simplified and projected (cached: every map draws the world)."""
-    import shapely
-
-    from simulator.geo import load_territories
-
-    terr = load_territories(resolution_km)
-    tf = _polar_transform()
-    geom = terr.territory(code) if code in terr.party_codes else terr.country(code).geometry
-    geom = shapely.simplify(geom, 0.05, preserve_topology=True)
-    rings = []
-    for p in getattr(geom, "geoms", [geom]):
-        if p.geom_type != "Polygon" or p.is_empty or p.area < 0.01:
-            continue
-        ring = np.asarray(p.exterior.coords)
-        x, y = tf.transform(ring[:, 0], ring[:, 1])
-        if np.all(np.isfinite(x)) and np.hypot(x, y).max() < 9500:
-            rings.append(np.column_stack([x, y]))
-    return tuple(rings)
-
-
-def _base_map(
-    ax,
-    resolution_km: float,
-    highlight: Mapping[str, float] | None = None,
-    norm=None,
-    cmap=CMAP,
-    absent: frozenset[str] = frozenset(),
-):
-    """The treaty map: parties in colour (``highlight`` values through ``norm``), states in
-    ``absent`` (not parties in the period) in white, the rest of the world in grey."""
-    from simulator.geo import load_territories
-
-    terr = load_territories(resolution_km)
-    parties = sorted(terr.party_codes)
-    others = sorted(c for c in terr.countries if c not in terr.adm0_codes_of(parties))
-    back = _country_polys(others, resolution_km)
-    ax.add_collection(
-        PolyCollection(
-            [r for rs in back.values() for r in rs],
-            facecolor="#f4f4f4",
-            edgecolor="#cccccc",
-            linewidth=0.2,
-        )
-    )
-    polys = _country_polys(parties, resolution_km)
-    cm = matplotlib.colormaps[cmap]
-    for code, rings in sorted(polys.items()):
-        if highlight is not None and code in highlight and np.isfinite(highlight[code]):
-            colour = cm(norm(highlight[code]))
-        elif (highlight is not None and code in highlight) or code in absent:
-            colour = "#ffffff"
-        else:
-            colour = "#e0dccf"
-        ax.add_collection(
-            PolyCollection(rings, facecolor=colour, edgecolor="#555555", linewidth=0.3)
-        )
-    # frame the parties (Hawaii and other far islands south of 24 N left out of the frame)
-    pts = np.concatenate([r for rs in polys.values() for r in rs if len(r)])
-    lon_lat = _polar_transform().transform(pts[:, 0], pts[:, 1], direction="INVERSE")
-    keep = np.asarray(lon_lat[1]) > 24
-    xs, ys = pts[keep, 0], pts[keep, 1]
-    pad = 300
-    ax.set_xlim(xs.min() - pad, xs.max() + pad)
-    ax.set_ylim(ys.min() - pad, ys.max() + pad)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return polys
-
-
-def _grid_resolution(result: Any, resolution_km: float | None) -> float:
-    """The grid the run imaged on (from its manifest) unless one is given."""
-    if resolution_km is not None:
-        return resolution_km
-    geography = (getattr(result, "manifest", None) or {}).get("data", {}).get("geography")
-    return float((geography or {}).get("grid", {}).get("resolution_km", 25.0))
-
-
-def imaged_fraction_map(result: Any, resolution_km: float | None = None):
-    """Each party shaded by the share of its territory imaged per year (mean over years and
-    replications); non-parties in grey, states that were not parties in white."""
-    resolution_km = _grid_resolution(result, resolution_km)
-    cov = result.coverage
-    frac = cov.groupby("state")["imaged_fraction"].mean().to_dict()
-    fig, ax = _subplots(figsize=(11, 9))
-    vmax = max([v for v in frac.values() if np.isfinite(v)] + [0.05])
-    norm = Normalize(0, vmax)
-    from simulator.geo import load_territories
-
-    parties = load_territories(resolution_km).party_codes
-    shade = {c: frac.get(c, float("nan")) for c in parties}
-    _base_map(ax, resolution_km, shade, norm)
-    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=CMAP)
-    fig.colorbar(
-        sm,
-        ax=ax,
-        shrink=0.6,
-        label="share of territory imaged per year",
-        format=matplotlib.ticker.PercentFormatter(1.0),
-    )
-    years = sorted(cov["year"].unique())
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
-    ax.set_title(
-        f"{result.name}: share of each party's territory imaged per year ({span})\n"
-        "white: not a party in the period",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    return fig
-
-
-def imaged_cells_map(result: Any, resolution_km: float | None = None):
-    """The cells imaged in replication 0 over the whole period, on the treaty map (cell ids
-    belong to the run's grid, so the resolution comes from its manifest)."""
-    resolution_km = _grid_resolution(result, resolution_km)
-    fig, ax = _subplots(figsize=(11, 9))
-    in_period = set(result.coverage["state"])
-    from simulator.geo import load_territories
-
-    absent = frozenset(load_territories(resolution_km).party_codes) - in_period
-    _base_map(ax, resolution_km, absent=absent if in_period else frozenset())
-    cells = getattr(result, "cells", None) or {}
-    if cells:
-        from simulator.geo import load_territories
-
-        spec = load_territories(resolution_km).spec
-        tf = _polar_transform()
-        quads = []
-        for _, (gid, _bits) in sorted(cells.items()):
-            if len(gid) == 0:
-                continue
-            clat, clon = spec.corners(np.asarray(gid, np.int64))
-            x, y = tf.transform(clon.ravel(), clat.ravel())
-            q = np.stack([x.reshape(-1, 4), y.reshape(-1, 4)], axis=-1)
-            quads.extend(q[np.all(np.isfinite(q), axis=(1, 2))])
-        ax.add_collection(PolyCollection(quads, facecolor="#08519c", edgecolor="none", alpha=0.85))
-    total = result.coverage[result.coverage["replication"] == 0]["imaged_km2"].sum()
-    ax.set_title(
-        f"{result.name}: cells imaged by observation flights (replication 0; "
-        f"{total:,.0f} km² imaged, summed over years)\nwhite: not a party in the period",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    return fig
-
-
 # ---------------------------------------------------------------- timeline
 def mission_timeline(missions: pd.DataFrame, year: int, replication: int = 0):
     """One year's missions: one row per observed holder, one bar per mission's stay."""
@@ -388,25 +263,45 @@ def mission_timeline(missions: pd.DataFrame, year: int, replication: int = 0):
 
 
 # -------------------------------------------------------------- comparison
+BAR_LABELS = {  # measure id -> (short title, scale, unit)
+    "access_weighted_share": ("access (weighted share of the treaty area)", 100.0, "%"),
+    "flights_flown": ("quota flights flown per year", 1.0, "flights"),
+    "imaged_km2": ("area imaged per year", 1e-6, "million km²"),
+    "satellite_equivalent_days": ("imaged area in days of a 30 cm satellite", 1.0, "days"),
+    "shared_km2_USA_of_RUS": ("imagery of Russia the US obtains", 1e-6, "million km²/year"),
+}
+
+
 def measures_bars(rows: pd.DataFrame):
-    """Before/after bars of the headline measures; ``rows`` has columns
-    ``scenario, measure, mean, p05, p95`` (see :func:`simulator.report.headline_table`)."""
-    measures = list(dict.fromkeys(rows["measure"]))
-    fig, axes = _subplots(1, len(measures), figsize=(3.2 * len(measures), 4.2), squeeze=False)
+    """Bars of headline measures per scenario (whiskers: the 90 % interval); ``rows`` are
+    ``headline.csv`` rows. A measure with no subject in a scenario is marked n/a."""
+    ids = list(dict.fromkeys(rows["measure_id"]))
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    ncol = min(3, len(ids))
+    nrow = -(-len(ids) // ncol)
+    fig, axes = _subplots(nrow, ncol, figsize=(4.6 * ncol, 3.9 * nrow), squeeze=False)
     colours = matplotlib.colormaps["tab10"]
-    for ax, measure in zip(axes[0], measures, strict=True):
-        d = rows[rows["measure"] == measure]
+    for ax, measure_id in zip(axes.ravel(), ids, strict=False):
+        title, scale, unit = BAR_LABELS.get(measure_id, (measure_id, 1.0, ""))
+        d = rows[rows["measure_id"] == measure_id].set_index("scenario").reindex(scenarios)
         x = np.arange(len(d))
-        yerr = np.vstack([d["mean"] - d["p05"], d["p95"] - d["mean"]]).clip(min=0)
-        ax.bar(
-            x,
-            d["mean"],
-            color=[colours(i) for i in range(len(d))],
-            yerr=np.nan_to_num(yerr),
-            capsize=3,
-        )
-        ax.set_xticks(x, d["scenario"], rotation=35, ha="right", fontsize=7)
-        ax.set_title(measure, fontsize=9)
+        mean = d["mean"].to_numpy(float) * scale
+        yerr = np.vstack([mean - d["p05"].to_numpy(float) * scale,
+                          d["p95"].to_numpy(float) * scale - mean]).clip(min=0)
+        ax.bar(x, np.nan_to_num(mean), color=[colours(i) for i in range(len(d))],
+               yerr=np.nan_to_num(yerr), capsize=3)
+        top = np.nanmax(mean) if np.isfinite(mean).any() else 1.0
+        high = np.fmax(mean, d["p95"].to_numpy(float) * scale)
+        for xi, m, h in zip(x, mean, high, strict=True):
+            label = "n/a" if not np.isfinite(m) else f"{m:,.1f}" if abs(m) < 100 else f"{m:,.0f}"
+            ax.text(xi, (0 if not np.isfinite(m) else h) + 0.02 * top, label, ha="center",
+                    va="bottom", fontsize=8, color="#555555" if np.isfinite(m) else "#aa0000")
+        ax.set_xticks(x, scenarios, rotation=30, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.set_ylim(0, top * 1.18 if top > 0 else 1.0)
         _style(ax)
+    for ax in axes.ravel()[len(ids):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig

@@ -40,6 +40,8 @@ FILES = (
     "access.csv",
     "sharing.csv",
     "routes.geojson",
+    "headline.csv",
+    "pairs.csv",
     "summary.json",
     "report.md",
 )
@@ -84,6 +86,8 @@ class Result:
     routes: dict[str, Any] = field(  # routes.geojson: a FeatureCollection of flown tracks
         default_factory=lambda: {"type": "FeatureCollection", "features": []}, repr=False
     )
+    headline: pd.DataFrame | None = field(default=None, repr=False)  # headline.csv
+    pairs: pd.DataFrame | None = field(default=None, repr=False)  # pairs.csv
 
     @property
     def replications(self) -> int:
@@ -301,6 +305,10 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
         (tmp / "routes.geojson").write_text(
             json.dumps(_clean(result.routes), separators=(",", ":")) + "\n", encoding="utf-8"
         )
+        if result.headline is not None:
+            _csv(result.headline, tmp / "headline.csv")
+        if result.pairs is not None:
+            _csv(result.pairs, tmp / "pairs.csv")
         for name, table in sorted(result.extra_tables.items()):
             _csv(table, tmp / name)
         (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
@@ -346,6 +354,8 @@ def load_result(directory: str | os.PathLike[str]) -> Result:
         manifest=manifest,
         summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
         report=(folder / "report.md").read_text(encoding="utf-8"),
+        headline=read("headline.csv") if (folder / "headline.csv").exists() else None,
+        pairs=read("pairs.csv") if (folder / "pairs.csv").exists() else None,
         **_routes(folder),
     )
 

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.engine.fleets import MAX_FERRY_LEGS, load_fleet, load_lending
+from simulator.engine.fleets import MAX_FERRY_LEGS, aircraft_rows, load_fleet, load_lending
 from simulator.engine.operations import merge
 from simulator.errors import OpenSkiesError
 from simulator.treaty.demand import CLASSES, bundled_demand, bundled_interest
@@ -278,6 +278,7 @@ class Scenario:
     document: Mapping[str, Any]  # resolved (extends merged, overrides applied)
     model: ScenarioModel
     assumptions: tuple[str, ...] = field(default=())
+    overrides: tuple[str, ...] = field(default=())  # the --set KEY=VALUE applied, in order
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -453,7 +454,7 @@ def load_scenario(
     problems = [f"{shown}: {p}" for p in _semantic_problems(model)]
     if problems:
         raise ScenarioError(problems)
-    return Scenario(model.name, shown, doc, model, tuple(_assumptions(model)))
+    return Scenario(model.name, shown, doc, model, tuple(_assumptions(model)), tuple(overrides))
 
 
 def _pydantic_problems(err: ValidationError, doc: Mapping[str, Any]) -> list[str]:
@@ -739,7 +740,8 @@ def _as_day(value: Any) -> dt.date | None:
 
 
 def _assumptions(model: ScenarioModel) -> list[str]:
-    """Every flagged assumption of the data this scenario depends on, for its report."""
+    """Every assumption and interpretation this scenario depends on, for its report, each as
+    ``"Group: text"`` (the report groups them)."""
     from simulator.treaty import load_registry
 
     reg = load_registry()
@@ -747,34 +749,78 @@ def _assumptions(model: ScenarioModel) -> list[str]:
     overridden = set(model.membership.passive_quotas)
     for row in reg.tables.passive_quotas:
         if row.status == "assumption" and row.party not in overridden:
-            out.append(f"passive quota of {row.party} = {row.quota}: {row.reasoning}")
+            out.append(f"Quotas: passive quota of {row.party} = {row.quota}: {row.reasoning}")
     for s in reg.tables.states:
         if s.entry_into_force_status == "assumption" and s.iso3 not in model.membership.states:
             out.append(
-                f"entry into force of {s.iso3} on {s.entry_into_force}: "
+                f"Membership: entry into force of {s.iso3} on {s.entry_into_force}: "
                 f"{s.notes.split(' Override')[0]}"
             )
+    start = model.period.start
     for d in reg.tables.max_flight_distances:
         if d.basis == "assumption":
             out.append(
-                f"maximum flight distance {d.label} ({d.party}) = {d.distance_km:,.0f} km: {d.note}"
+                f"Distances: maximum flight distance {d.label} ({d.party}) = "
+                f"{d.distance_km:,.0f} km: {d.note}"
+            )
+        elif d.basis == "reported" and d.year_seen is not None and d.year_seen > start:
+            out.append(
+                f"Distances: {d.label} ({d.party}) {d.distance_km:,.0f} km, reported in "
+                f"{d.year_seen}, is used back to {start} when no earlier value is known "
+                "(back-dated)"
             )
     if model.requests.model == "historical":
-        out += _demand_assumptions(model)
-    out += _geometry_assumptions(model)
+        out += [f"Demand: {a}" for a in _demand_assumptions(model)]
+    out += [f"Geometry: {a}" for a in _geometry_assumptions(model)]
+    out += [f"Operations: {a}" for a in _operations_assumptions(model)]
+    for a in aircraft_rows():
+        if "ASSUMPTION" in a["notes"]:
+            out.append(f"Fleet: {a['type']} ({a['owner']}, {a['units']} airframe(s)): "
+                       f"{a['notes'].split('ASSUMPTION:', 1)[-1].strip()}")
     assumed = sum(1 for row in load_lending() if "ASSUMPTION" in row.source)
     out.append(
-        f"aircraft lending: {assumed} of {len(load_lending())} rows of aircraft_lending.csv "
-        "are assumptions; nobody lends to Russia or Belarus (none on record)"
+        f"Fleet: aircraft lending: {assumed} of {len(load_lending())} rows of "
+        "aircraft_lending.csv are assumptions; nobody lends to Russia or Belarus (none on record)"
     )
     out.append(
-        f"an aircraft ferries to a point of entry in at most {MAX_FERRY_LEGS} unrefuelled legs; "
-        "a breakdown is made good only by another airframe of the same provider"
+        f"Fleet: an aircraft ferries to a point of entry in at most {MAX_FERRY_LEGS} unrefuelled "
+        "legs; a breakdown is made good only by another airframe of the same provider"
     )
-    out.append(
-        f"at most {model.rules.max_observers_per_flight} observing parties share a flight when "
-        "requests over a party exceed its passive quota (rules.max_observers_per_flight)"
-    )
+    rules = model.rules
+    out += [
+        f"Interpretation: at most {rules.max_observers_per_flight} observing parties share a "
+        "flight when requests over a party exceed its passive quota "
+        "(rules.max_observers_per_flight)",
+        f"Interpretation: the 50 % rule (Art. III Sec. I para 6) is read as "
+        f"'{rules.fifty_percent_rule}' (rules.fifty_percent_rule: off, transfers, always)",
+        f"Interpretation: a shared flight is charged to '{rules.shared_flight_charge}' observer(s)"
+        " against their active quotas (rules.shared_flight_charge: each, lead)",
+        "Interpretation: NATO members do not observe each other (a practice, not treaty text)"
+        if rules.nato_practice else "Interpretation: the NATO practice is off in this scenario",
+    ]
+    return out
+
+
+def _operations_assumptions(model: ScenarioModel) -> list[str]:
+    """The ASSUMPTION rows of operations.toml, with the value this scenario uses."""
+    from importlib import resources
+
+    text = resources.files("simulator.engine").joinpath("data/operations.toml").read_text("utf-8")
+    out, table = [], ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            table = stripped.strip("[]")
+        if "ASSUMPTION" not in line or "=" not in line.split("#", 1)[0]:
+            continue
+        key, rest = line.split("=", 1)
+        key = key.strip()
+        value, _, why = rest.partition("#")
+        why = why.split("ASSUMPTION", 1)[-1].lstrip(": ").strip()
+        given = model.operations.get(table, {}) if isinstance(model.operations, dict) else {}
+        used = given.get(key, value.strip()) if isinstance(given, dict) else value.strip()
+        note = " (set by the scenario)" if isinstance(given, dict) and key in given else ""
+        out.append(f"{table}.{key} = {used}{note}: {why}")
     return out
 
 

@@ -88,7 +88,9 @@ def test_compare_writes_one_report_with_each_scenario_inside(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     report = (out / "report.md").read_text()
-    assert "What did the withdrawals cost?" in report
+    assert report.startswith("# Comparison of 2 scenarios")
+    assert "## What changed" in report and "RUS left" in report
+    assert (out / "manifest.json").exists() and (out / "headline.csv").exists()
     assert "baseline-2019" in report and "after-russia-withdrawal-2022" in report
     assert (out / "baseline-2019" / "missions.csv").exists()
     assert (out / "figures" / "headline_measures.png").exists()

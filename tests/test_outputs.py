@@ -206,10 +206,19 @@ def test_a_group_flight_counts_for_the_members_it_overflew(geometry_run) -> None
 
 def test_docs_define_every_column() -> None:
     from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS
+    from simulator.headline import HEADLINE_COLUMNS
+    from simulator.pairs import PAIRS_COLUMNS
     from simulator.results import ACCESS_COLUMNS, QUOTA_CSV_COLUMNS, SHARING_COLUMNS
 
     text = (Path(__file__).parent.parent / "docs" / "measures.md").read_text(encoding="utf-8")
     columns = {*MISSION_COLUMNS, *COVERAGE_COLUMNS, *QUOTA_CSV_COLUMNS, *ACCESS_COLUMNS,
-               *SHARING_COLUMNS, *ROUTE_PROPERTIES}
+               *SHARING_COLUMNS, *ROUTE_PROPERTIES, *HEADLINE_COLUMNS, *PAIRS_COLUMNS}
+    res = run(bundled_scenarios()["baseline-2019"], replications=1, seed=1, figures=False,
+              overrides=("geometry.enabled=false",))
+    ids = set(res.headline["measure_id"])
+    assert len(ids) >= 12
+    for measure_id in sorted(ids):  # a family such as imaged_share_RUS is named by its first
+        family = measure_id.rsplit("_", 1)[0] + "_RUS"
+        assert f"`{measure_id}`" in text or f"`{family}`" in text, measure_id
     missing = sorted(c for c in columns if f"`{c}`" not in text)
     assert not missing, f"docs/measures.md does not define {missing}"

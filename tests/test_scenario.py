@@ -200,4 +200,5 @@ def test_areas_of_interest_are_validated_and_replace_the_table(tmp_path: Path) -
     assert cleared.model.geometry.areas_of_interest == []
     assert any("areas of interest: 0 set by the scenario" in a for a in cleared.assumptions)
     bundled = load_scenario(write(tmp_path, "aoi5.toml", base))
-    assert any(a.startswith("area of interest Kaliningrad oblast") for a in bundled.assumptions)
+    prefix = "Geometry: area of interest Kaliningrad oblast"
+    assert any(a.startswith(prefix) for a in bundled.assumptions)

@@ -66,6 +66,11 @@ class Lending:
 
 
 @cache
+def aircraft_rows() -> tuple[dict[str, str], ...]:
+    """The rows of ``data/aircraft.csv`` as read (one per aircraft type, with sources)."""
+    return tuple(_csv("aircraft.csv"))
+
+
 def load_fleet() -> tuple[Aircraft, ...]:
     """The bundled fleet (``data/aircraft.csv``), one record per airframe."""
     fleet = []
