@@ -12,6 +12,7 @@ from typing import Any
 
 from simulator import __version__
 from simulator.assemble import engine_config
+from simulator.cumulative import CUMULATIVE_COLUMNS
 from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
 from simulator.ensemble import ReplicationOutput, default_executor, make_jobs, run_jobs
 from simulator.headline import headline_frame
@@ -155,6 +156,7 @@ def run(
         cells=_cells(outputs),
         routes=feature_collection(missions, [t for o in outputs for t in o.tracks]),
         pairs=pairs_frame(quotas, missions),
+        cumulative=frame([r for o in outputs for r in o.cumulative], CUMULATIVE_COLUMNS),
     )
     result.headline = headline_frame(result, areas)
     if figures:

@@ -56,6 +56,7 @@ class ReplicationOutput:
     seconds: float
     cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
     tracks: list[dict[str, Any]] = field(default_factory=list)  # flown tracks, [lon, lat]
+    cumulative: list[dict[str, Any]] = field(default_factory=list)  # multi-year coverage rows
     config_key: str = ""  # the fingerprint of the scenario it belongs to
 
 
@@ -107,6 +108,17 @@ def replicate(job: Job) -> ReplicationOutput:
                 area_of,
             ):
                 sharing.append({"replication": job.index, **row})
+    cumulative: list[dict[str, Any]] = []
+    if config.geometry and len(config.years) > 1:
+        from simulator.cumulative import cumulative_rows
+
+        territory: dict[str, float] = {}
+        for row in res.coverage:
+            if row["territory_km2"] == row["territory_km2"]:
+                territory[row["state"]] = max(territory.get(row["state"], 0.0),
+                                              float(row["territory_km2"]))
+        cumulative = cumulative_rows(job.index, list(config.years), res.imagery, territory,
+                                     spec.quad_area_km2, _popcount)
     cells = None
     if job.index == 0 and config.geometry:
         from simulator.engine.georoutes import _union
@@ -129,6 +141,7 @@ def replicate(job: Job) -> ReplicationOutput:
         events=res.events,
         seconds=time.perf_counter() - start,
         cells=cells,
+        cumulative=cumulative,
         config_key=job.config_key,
         tracks=[
             {

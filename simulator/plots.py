@@ -138,8 +138,9 @@ def quota_matrices(results: Mapping[str, Any], years: Mapping[str, int]):
         year = years[label]
         q = res.quotas
         sub = q[(q["year"] == year) & (q["replication"] == q["replication"].min())]
+        head = f"{label}: {year}" if label != str(year) else f"{year}"
         quota_matrix(res.quotas, year, ax=ax, top=top,
-                     title=f"{label}: {year}, {quota_flights(sub)} quota flights")
+                     title=f"{head}, {quota_flights(sub)} quota flights")
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     fig.tight_layout()
@@ -156,35 +157,55 @@ def _per_state(coverage: pd.DataFrame, column: str) -> pd.DataFrame:
     ).reset_index()
 
 
+def holder_flights(result: Any) -> dict[str, pd.DataFrame]:
+    """Counted flights per year, per replication: received by each observed holder (a group
+    such as BY-RU once, not once per member) and conducted by each observer (a shared flight
+    for each of its observers). Columns: replication, year, holder, flights."""
+    m = result.missions[result.missions["counted"].astype(bool)]
+    received = m.groupby(["replication", "year", "observed"]).size().rename("flights")
+    received = received.reset_index().rename(columns={"observed": "holder"})
+    pairs = result.pairs
+    if pairs is None or not len(pairs):
+        conducted = received.iloc[0:0]
+    else:
+        conducted = (pairs.groupby(["replication", "year", "observer"])["flights_flown"].sum()
+                     .rename("flights").reset_index().rename(columns={"observer": "holder"}))
+    return {"received": received, "conducted": conducted}
+
+
+def _holder_means(table: pd.DataFrame, replications: int, years: int) -> pd.DataFrame:
+    """Mean and 90 % interval over replications of the flights a year per holder."""
+    per = table.groupby(["replication", "holder"])["flights"].sum() / max(years, 1)
+    per = per.unstack(fill_value=0).reindex(range(replications), fill_value=0)
+    return pd.DataFrame({"mean": per.mean(), "p05": per.quantile(0.05),
+                         "p95": per.quantile(0.95)})
+
+
 def flights_by_state(results: Mapping[str, Any]):
-    """Flights received and conducted per state and year (mean, 90 % interval) per run."""
+    """Counted flights a year received and conducted per quota holder (mean, 90 % interval)
+    per run; a group's flights once, a shared flight for each of its observers."""
     fig, axes = _subplots(2, 1, figsize=(13, 8), sharex=True)
-    states = sorted({s for r in results.values() for s in r.coverage["state"].unique()})
+    tables = {label: holder_flights(r) for label, r in results.items()}
+    holders = sorted({h for t in tables.values() for d in t.values() for h in d["holder"]})
     width = 0.8 / max(len(results), 1)
     colours = matplotlib.colormaps["tab10"]
     for k, (label, res) in enumerate(results.items()):
-        for ax, column in zip(axes, ("flights_received", "flights_conducted"), strict=True):
-            d = _per_state(res.coverage, column).set_index("state").reindex(states)
-            x = np.arange(len(states)) + (k - (len(results) - 1) / 2) * width
+        years = max(len(res.summary.get("years", [])), 1)
+        for ax, kind in zip(axes, ("received", "conducted"), strict=True):
+            d = _holder_means(tables[label][kind], res.replications, years).reindex(holders)
+            x = np.arange(len(holders)) + (k - (len(results) - 1) / 2) * width
             yerr = np.vstack([d["mean"] - d["p05"], d["p95"] - d["mean"]]).clip(min=0)
-            ax.bar(
-                x,
-                d["mean"].fillna(0),
-                width,
-                yerr=np.nan_to_num(yerr),
-                capsize=1.5,
-                color=colours(k),
-                label=label,
-                error_kw={"linewidth": 0.6},
-            )
-    labels = ("received (over the state)", "conducted (by the state)")
+            ax.bar(x, d["mean"].fillna(0), width, yerr=np.nan_to_num(yerr), capsize=1.5,
+                   color=colours(k), label=label, error_kw={"linewidth": 0.6})
+    labels = ("received (over the holder)", "conducted (by the holder)")
     for ax, what in zip(axes, labels, strict=True):
-        ax.set_ylabel(f"quota flights {what}\nper year")
+        ax.set_ylabel(f"quota flights {what}\na year")
         _style(ax)
-    axes[1].set_xticks(range(len(states)), states, rotation=90, fontsize=8)
+    axes[1].set_xticks(range(len(holders)), holders, rotation=90, fontsize=9)
     axes[0].legend(fontsize=8, ncols=min(len(results), 4))
     axes[0].set_title(
-        "Counted observation flights per state and year (bars: mean; whiskers: 90 % interval)",
+        "Counted observation flights a year per quota holder (a group such as BY-RU once; a "
+        "shared flight for each observer; bars: mean, whiskers: 90 % interval)",
         fontsize=10,
     )
     fig.tight_layout()

@@ -12,9 +12,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from simulator import map_plots, plots, route_plots
+from simulator import map_plots, plots, route_plots, years_plots
 from simulator.headline import satellites, yardstick
 from simulator.results import Result
 from simulator.scenario import Scenario
@@ -91,15 +92,31 @@ def attach_report(result: Result, scenario: Scenario) -> None:
         figs["mission_timeline"] = plots.mission_timeline(result.missions, last)
         if len(years) > 1:
             figs["flights_per_year"] = plots.flights_per_year({result.name: result})
+            figs["flights_over_years"] = years_plots.flights_over_years(result)
+            figs["quota_matrices_by_year"] = plots.quota_matrices(
+                {str(y): result for y in _sample_years(years)},
+                {str(y): int(y) for y in _sample_years(years)})
         if scenario.model.geometry.enabled:
             figs["map_imaged_fraction"] = map_plots.imaged_fraction_maps(
                 {result.name: result}, res_km)
             figs["map_imaged_cells"] = map_plots.imaged_cells_map(result, res_km)
+            over = years_plots.coverage_over_years(result) if len(years) > 1 else None
+            if over is not None:
+                figs["coverage_over_years"] = over
             if result.routes.get("features"):
                 figs["map_routes"] = route_plots.routes_map(result.routes,
                                                             resolution_km=res_km)
     result.figures = figs
     result.report = run_report(result, scenario)
+
+
+def _sample_years(years: Sequence[Any], most: int = 4) -> list[int]:
+    """Up to ``most`` years spread over a period (first and last included)."""
+    ys = sorted(int(y) for y in years)
+    if len(ys) <= most:
+        return ys
+    picks = np.linspace(0, len(ys) - 1, most).round().astype(int)
+    return [ys[i] for i in dict.fromkeys(picks.tolist())]
 
 
 CAPTIONS = {
@@ -109,6 +126,11 @@ CAPTIONS = {
     "mission_timeline": "The last year's missions over each observed party, by outcome.",
     "map_imaged_fraction": "Share of each party's territory imaged per year.",
     "map_imaged_cells": "Cells imaged by the flights of replication 0.",
+    "flights_over_years": "Counted flights a year per holder over the period, beside the "
+    "record's per-holder facts.",
+    "quota_matrices_by_year": "Active quotas in years spread over the period, on one scale.",
+    "coverage_over_years": "Share of each state imaged each year and at least once so far, "
+    "with the mean revisit interval.",
     "map_routes": "The routes of replication 0 over the four most observed parties, legs "
     "flown with sensors on (from routes.geojson); transit legs to exclaves are given in km.",
 }

@@ -88,6 +88,7 @@ class Result:
     )
     headline: pd.DataFrame | None = field(default=None, repr=False)  # headline.csv
     pairs: pd.DataFrame | None = field(default=None, repr=False)  # pairs.csv
+    cumulative: pd.DataFrame | None = field(default=None, repr=False)  # multi-year runs
 
     @property
     def replications(self) -> int:
@@ -309,6 +310,8 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
             _csv(result.headline, tmp / "headline.csv")
         if result.pairs is not None:
             _csv(result.pairs, tmp / "pairs.csv")
+        if result.cumulative is not None and len(result.cumulative):
+            _csv(result.cumulative, tmp / "cumulative.csv")
         for name, table in sorted(result.extra_tables.items()):
             _csv(table, tmp / name)
         (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
@@ -356,6 +359,7 @@ def load_result(directory: str | os.PathLike[str]) -> Result:
         report=(folder / "report.md").read_text(encoding="utf-8"),
         headline=read("headline.csv") if (folder / "headline.csv").exists() else None,
         pairs=read("pairs.csv") if (folder / "pairs.csv").exists() else None,
+        cumulative=read("cumulative.csv") if (folder / "cumulative.csv").exists() else None,
         **_routes(folder),
     )
 

@@ -205,6 +205,7 @@ def test_a_group_flight_counts_for_the_members_it_overflew(geometry_run) -> None
 
 
 def test_docs_define_every_column() -> None:
+    from simulator.cumulative import CUMULATIVE_COLUMNS
     from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS
     from simulator.headline import HEADLINE_COLUMNS
     from simulator.pairs import PAIRS_COLUMNS
@@ -212,7 +213,8 @@ def test_docs_define_every_column() -> None:
 
     text = (Path(__file__).parent.parent / "docs" / "measures.md").read_text(encoding="utf-8")
     columns = {*MISSION_COLUMNS, *COVERAGE_COLUMNS, *QUOTA_CSV_COLUMNS, *ACCESS_COLUMNS,
-               *SHARING_COLUMNS, *ROUTE_PROPERTIES, *HEADLINE_COLUMNS, *PAIRS_COLUMNS}
+               *SHARING_COLUMNS, *ROUTE_PROPERTIES, *HEADLINE_COLUMNS, *PAIRS_COLUMNS,
+               *CUMULATIVE_COLUMNS}
     res = run(bundled_scenarios()["baseline-2019"], replications=1, seed=1, figures=False,
               overrides=("geometry.enabled=false",))
     ids = set(res.headline["measure_id"])
