@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +68,33 @@ def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scen
     return load_scenario(scenario, overrides)
 
 
+def check_run_arguments(replications: int | None = None, seed: int | None = None,
+                        jobs: int | None = None) -> None:
+    """Refuse run arguments out of range, with a ValueError naming the argument (the same
+    limits as a scenario file's ``[run]`` table and the command line)."""
+    from simulator.ensemble import max_jobs
+    from simulator.scenario import MAX_REPLICATIONS
+
+    def whole(name: str, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name}={value!r}: must be a whole number")
+
+    if replications is not None:
+        whole("replications", replications)
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise ValueError(f"replications={replications}: must be between 1 and "
+                             f"{MAX_REPLICATIONS:,}")
+    if seed is not None:
+        whole("seed", seed)
+        if not 0 <= seed < 2**63:
+            raise ValueError(f"seed={seed}: must be between 0 and 2**63 - 1")
+    if jobs is not None:
+        whole("jobs", jobs)
+        if not 1 <= jobs <= max_jobs():
+            raise ValueError(f"jobs={jobs}: must be between 1 and {max_jobs()} "
+                             f"({max_jobs() // (os.cpu_count() or 1)} per core)")
+
+
 def run(
     scenario: ScenarioLike,
     replications: int | None = None,
@@ -86,6 +114,7 @@ def run(
     one, several replications use a process pool of ``jobs`` workers (default: all cores).
     ``command`` is the command line to record in the manifest and the report.
     """
+    check_run_arguments(replications, seed, jobs)
     sc = as_scenario(scenario, overrides)
     reps = replications if replications is not None else sc.model.run.replications
     base_seed = seed if seed is not None else sc.model.run.seed
@@ -94,7 +123,7 @@ def run(
     sc = _as_run(sc, reps, base_seed)
     started = time.perf_counter()
     own_pool = executor is None and reps > 1
-    pool = default_executor(jobs) if own_pool else executor  # workers start while we plan
+    pool = default_executor(jobs, reps) if own_pool else executor  # workers start while we plan
     try:
         config = engine_config(sc)
         distributions = distributions_for(config)

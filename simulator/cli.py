@@ -152,12 +152,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _check_run_options(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications {args.replications}: must be at least 1")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs}: must be at least 1 (default: all cores)")
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: must be 0 or more")
+    """The API's limits, reported with the flag's name."""
+    from simulator.api import check_run_arguments
+
+    for flag, key in (("--replications", "replications"), ("--seed", "seed"), ("--jobs", "jobs")):
+        value = getattr(args, key, None)
+        try:
+            check_run_arguments(**{key: value})
+        except ValueError as err:
+            reason = str(err).split(": ", 1)[-1]
+            raise UsageError(f"{flag} {value}: {reason}") from None
 
 
 def _progress(total: int, label: str):
@@ -219,11 +223,20 @@ def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: 
     from simulator.api import run
 
     reps = args.replications or sc.model.run.replications
+    if sc.model.geometry.enabled:
+        from simulator.geo.cache import cache_problem, disable_cache
+
+        problem = cache_problem()
+        if problem:
+            print(f"openskies: warning: cache folder not usable ({problem}); masks are "
+                  "computed without it (set OPENSKIES_CACHE_DIR to a writable folder)",
+                  file=sys.stderr)
+            disable_cache()
     pool = None
     if executor is None and reps > 1:
         from simulator.ensemble import default_executor
 
-        pool = executor = default_executor(args.jobs)
+        pool = executor = default_executor(args.jobs, reps)
     bar = _progress(reps, label)
     clean = False
     try:
@@ -246,6 +259,13 @@ def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: 
 
 def _output_for(args: argparse.Namespace, default: Path) -> Path:
     out = Path(args.output) if args.output else default
+    try:
+        full = out.resolve(strict=False)
+    except (OSError, RuntimeError) as err:  # a symlink loop, a name the system refuses
+        raise UsageError(f"-o {out}: not a usable folder name ({err}); choose another") from None
+    if full.parent == full:
+        raise UsageError(f"-o {out}: the root folder cannot be a results folder; choose a new "
+                         "folder, e.g. -o results/run")
     args.target = out  # for the message if the run is interrupted
     return out
 
@@ -316,6 +336,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(paths) < 2:
         raise UsageError("compare needs at least two scenarios")
     loaded = [(path, load_scenario(path, args.set)) for path in paths]
+    seen: dict[str, Path] = {}
+    for path, sc in loaded:
+        if sc.name in seen:
+            raise UsageError(
+                f"compare: {seen[sc.name]} and {path} are both named {sc.name!r}, and each "
+                "scenario gets a folder by its name; give one another name (name = \"...\")"
+            )
+        seen[sc.name] = path
     out = _output_for(args, Path("results") / "comparison")
     with folder_lock(out):
         check_target(out, args.force)
@@ -325,7 +353,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             from simulator.ensemble import default_executor
 
             # one pool for all scenarios: workers keep their loaded territories and rule indexes
-            pool = executor = default_executor(args.jobs)
+            most = max(args.replications or sc.model.run.replications for _, sc in loaded)
+            pool = executor = default_executor(args.jobs, most)
         results = {}
         clean = False
         try:
@@ -551,6 +580,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in rest:
                 print(line, file=sys.stderr)
             return EXIT_BAD_INPUT
+        except BrokenPipeError:
+            # the reader went away (``openskies list | head -1``): stop quietly, and keep
+            # Python from complaining when it flushes stdout at exit
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
         except OSError as err:
             if "signum" in seen:  # e.g. a worker pool broken by the same Ctrl-C
                 print(_interrupted_message(args, seen["signum"]), file=sys.stderr)

@@ -125,7 +125,26 @@ def _reading(results: Mapping[str, Result], table: pd.DataFrame, labels: list[st
             imaged = _change(b("imaged_km2"), v("imaged_km2"))
             parts.append(f"{v('imaged_km2') / 1e6:,.2f} million km² imaged ({imaged}), "
                          f"{v('satellite_equivalent_days'):,.1f} days of one 30 cm satellite")
+        left = _parties(results[base]) - _parties(results[lab])
+        m = results[base].missions
+        flown = m[m["counted"].astype(bool)]
+        total = float(flown["imaged_km2"].sum())
+        if left and total > 0:
+            by_left = float(flown[flown["observer"].isin(left)]["imaged_km2"].sum())
+            shown = sorted(h for h in left if "BY-RU" not in left or h not in ("BLR", "RUS"))
+            parts.append(f"in {base} the flights led by {', '.join(shown)} imaged "
+                         f"{by_left / total:.0%} of the area its flights imaged (summed over "
+                         "flights)")
         out.append(f"- **{lab}**: " + "; ".join(parts) + ".")
+    return out
+
+
+def _parties(res: Result) -> set[str]:
+    """Quota holders and states present as observers or observed at the start."""
+    first = res.access[res.access["date"] == res.access["date"].min()]
+    out = set(first["observer"]) | set(first["observed"])
+    if {"BLR", "RUS"} <= out:
+        out.add("BY-RU")
     return out
 
 

@@ -198,13 +198,24 @@ def make_jobs(
     ]
 
 
-def default_executor(jobs: int | None) -> Executor | None:
+MAX_JOBS_PER_CORE = 4  # more workers than this per core only add start-up and memory
+
+
+def max_jobs() -> int:
+    """The most worker processes a run may ask for on this machine."""
+    return MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+
+
+def default_executor(jobs: int | None, replications: int | None = None) -> Executor | None:
     """A process pool that starts workers fresh ("spawn", no reliance on fork); None for 1.
 
-    The workers are started at once, each importing the engine, so their start-up overlaps
-    with the caller building the scenario and its quota distributions.
+    At most ``replications`` workers (no idle ones) and :func:`max_jobs`. The workers are
+    started at once, each importing the engine, so their start-up overlaps with the caller
+    building the scenario and its quota distributions.
     """
-    workers = jobs or os.cpu_count() or 1
+    workers = min(jobs or os.cpu_count() or 1, max_jobs())
+    if replications is not None:
+        workers = min(workers, max(replications, 1))
     if workers <= 1:
         return None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
@@ -227,7 +238,7 @@ def run_jobs(
     """Run the jobs (inline when ``executor`` is None); return outputs sorted by replication."""
     done: dict[int, ReplicationOutput] = {}
     if checkpoint is not None:
-        checkpoint.mkdir(parents=True, exist_ok=True)
+        _check_checkpoint_folder(checkpoint, [j.index for j in jobs])
         for job in jobs:
             saved = load_checkpoint(checkpoint, job)
             if saved is not None:
@@ -253,6 +264,26 @@ def run_jobs(
     return [done[i] for i in sorted(done)]
 
 
+def _check_checkpoint_folder(folder: Path, indices: list[int]) -> None:
+    """Create the checkpoint folder; refuse, naming it, a file in its place or a folder where a
+    replication's file belongs (damaged files are only recomputed)."""
+    from simulator.results import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: the checkpoint of --resume is not a folder; remove it or "
+                          "run without --resume")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"{folder}: cannot keep a checkpoint here: {err.strerror or err}") \
+            from None
+    for index in indices:
+        path = _checkpoint_path(folder, index)
+        if path.is_dir():
+            raise OutputError(f"{path}: is a folder, not a saved replication; remove it or run "
+                              "without --resume")
+
+
 def _checkpoint_path(folder: Path, index: int) -> Path:
     return folder / f"replication-{index:05d}.json"
 
@@ -269,10 +300,15 @@ def read_checkpoint(path: Path) -> ReplicationOutput | None:
     """One saved replication, or None if the file is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    data["spawn_key"] = tuple(data.get("spawn_key", ()))
-    return ReplicationOutput(**data)
+        if not isinstance(data, dict):
+            return None
+        data["spawn_key"] = tuple(data.get("spawn_key", ()))
+        out = ReplicationOutput(**data)
+        if not isinstance(out.missions, list) or not isinstance(out.replication, int):
+            return None
+        return out
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # missing, damaged or from another version: recomputed
 
 
 def load_checkpoint(folder: Path, job: Job) -> ReplicationOutput | None:

@@ -46,6 +46,7 @@ FILES = (
     "report.md",
 )
 MARKER = ".openskies-results"  # marks folders this tool wrote (and may replace with --force)
+TEMP_TAG = ".openskies-temporary"  # inside the temporary folders this tool makes, only there
 
 
 class OutputError(OpenSkiesError):
@@ -168,8 +169,14 @@ def _acquire(path: Path, target: Path) -> int:
     """Open and lock ``path``; retry if the file was replaced while we waited for it."""
     while True:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            # never follow a symlink planted in the lock's place (it would be written through)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise OutputError(
+                    f"{path}: is a symbolic link, not an openskies lock; remove it or choose "
+                    "another folder with -o"
+                ) from None
             raise OutputError(
                 f"{target.parent}: cannot write here: {err.strerror or err}; "
                 "choose another folder with -o"
@@ -195,8 +202,16 @@ def _acquire(path: Path, target: Path) -> int:
 
 
 def check_target(target: Path, force: bool) -> None:
-    """Refuse a target that exists and may not be replaced (before any work is done)."""
+    """Refuse a target that exists and may not be replaced (before any work is done): with
+    ``--force`` only a folder whose every entry openskies wrote (its marker lists them)."""
     target = Path(target).resolve()
+    if target.parent == target:
+        raise OutputError(f"{target}: the root folder cannot be a results folder; choose a "
+                          "new folder with -o, e.g. -o results/run")
+    here = Path.cwd().resolve() if _cwd_exists() else None
+    if here is not None and (here == target or target in here.parents):
+        raise OutputError(f"{target}: is the current folder or holds it, and a results folder "
+                          "is replaced as a whole; choose a new folder with -o, e.g. -o run1")
     if target.exists() and not target.is_dir():
         raise OutputError(
             f"{target}: exists and is not a folder; choose another results folder with -o"
@@ -207,21 +222,78 @@ def check_target(target: Path, force: bool) -> None:
                 f"{target}: folder exists and is not empty; choose another with -o or "
                 "pass --force to replace a results folder written by openskies"
             )
-        if not (target / MARKER).exists():
+        if not (target / MARKER).is_file():
             raise OutputError(
                 f"{target}: not a results folder written by openskies; refusing to replace it "
                 "even with --force (files there were not written by this tool)"
             )
+        foreign = foreign_entries(target)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise OutputError(
+                f"{target}: --force would delete {shown}, which openskies did not write; move "
+                "them away or choose another folder with -o"
+            )
+
+
+def _cwd_exists() -> bool:
+    try:
+        Path.cwd()
+    except OSError:
+        return False
+    return True
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, relative, sorted (symlinks not followed)."""
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        rel = Path(root).relative_to(folder)
+        out += [(rel / d).as_posix() for d in dirs] + [(rel / f).as_posix() for f in files]
+    return sorted(out)
+
+
+def write_marker(folder: Path) -> None:
+    """The marker of a folder openskies wrote: the list of every entry in it."""
+    entries = [e for e in _entries(folder) if e != MARKER]
+    (folder / MARKER).write_text(
+        json.dumps({"written_by": "openskies", "entries": entries}, indent=0) + "\n",
+        encoding="utf-8")
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Entries of a results folder that its marker does not list (a user's notes, another
+    run's folder moved inside); everything but the marker if it lists nothing."""
+    try:
+        listed = set(json.loads((folder / MARKER).read_text(encoding="utf-8"))["entries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        # a marker of an earlier version lists nothing: its own files and figures only
+        return [e for e in _entries(folder) if e != MARKER and not _legacy_entry(e)]
+    return [e for e in _entries(folder) if e != MARKER and e not in listed]
+
+
+def _legacy_entry(entry: str) -> bool:
+    parts = entry.split("/")
+    if len(parts) == 1:
+        return parts[0] in (*FILES, "figures", "validation.csv", "cumulative.csv")
+    return len(parts) == 2 and parts[0] == "figures" and parts[1].endswith(".png")
 
 
 def _clean_leftovers(target: Path) -> None:
-    """Under the lock: remove temporary folders a killed run left, restore a half-swapped one."""
-    old = target.with_name(f".{target.name}.old")
-    if old.is_dir() and not target.exists():
-        os.replace(old, target)  # killed between the two renames: put the previous one back
-    for stale in target.parent.glob(f".{glob_escape(target.name)}.*.partial"):
-        shutil.rmtree(stale, ignore_errors=True)
-    shutil.rmtree(old, ignore_errors=True)
+    """Under the lock: remove temporary folders a killed run left, restore a half-swapped one.
+    Only folders this tool made are touched: each carries ``TEMP_TAG`` inside."""
+    pattern = f".{glob_escape(target.name)}.*"
+    olds = sorted(p for p in target.parent.glob(pattern + ".old")
+                  if p.is_dir() and not p.is_symlink() and (p / TEMP_TAG).is_file())
+    if olds and not target.exists():
+        os.replace(olds[-1], target)  # killed between the two renames: put it back
+        with contextlib.suppress(OSError):
+            (target / TEMP_TAG).unlink()
+        olds = olds[:-1]
+    for stale in [*target.parent.glob(pattern + ".partial"), *olds]:
+        if stale.is_dir() and not stale.is_symlink() and (stale / TEMP_TAG).is_file():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def glob_escape(name: str) -> str:
@@ -246,13 +318,15 @@ def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
             tmp.chmod(0o755)
+            (tmp / TEMP_TAG).write_text("openskies temporary folder\n", encoding="utf-8")
         except OSError as err:
             raise OutputError(
                 f"{parent}: cannot write here: {err.strerror or err}; choose another folder with -o"
             ) from None
         try:
             yield tmp
-            (tmp / MARKER).write_text("written by openskies\n", encoding="utf-8")
+            (tmp / TEMP_TAG).unlink()
+            write_marker(tmp)
             _swap(tmp, target)
         except OSError as err:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -271,18 +345,23 @@ def atomic_folder(target: Path, force: bool) -> Iterator[Path]:
 
 
 def _swap(tmp: Path, target: Path) -> None:
-    """Rename ``tmp`` to ``target``, replacing an old folder; put the old one back on failure."""
+    """Rename ``tmp`` to ``target``, replacing an old folder; put the old one back on failure.
+    The old folder is first renamed to a fresh, tagged ``.NAME.XXXX.old`` (never a name a user
+    may have chosen)."""
     if not target.exists():
         os.replace(tmp, target)
         return
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rmdir(old)  # the unique name is reserved by us; the rename needs it free
+    (target / TEMP_TAG).write_text("openskies: being replaced\n", encoding="utf-8")
     os.replace(target, old)
     try:
         os.replace(tmp, target)
     except BaseException:
         if not target.exists():
             os.replace(old, target)
+            with contextlib.suppress(OSError):
+                (target / TEMP_TAG).unlink()
         raise
     shutil.rmtree(old, ignore_errors=True)
 

@@ -252,8 +252,21 @@ class Sharing(_Model):
     recipients: list[str] = Field(default_factory=list)
 
 
+def _check_name(name: str) -> str:
+    """A scenario name names a results folder: one plain path component, never a path."""
+    if not name.strip():
+        raise ValueError("must not be empty (it names the results folder)")
+    if len(name) > 100:
+        raise ValueError("at most 100 characters")
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
+        raise ValueError(f"{name!r} is not a plain name: no '/', '\\', leading '.', '.' or '..'")
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        raise ValueError("must not contain control characters")
+    return name
+
+
 class ScenarioModel(_Model):
-    name: str = ""
+    name: Annotated[str, AfterValidator(_check_name)] = "scenario"
     description: str = ""
     extends: str | None = None
     period: Period

@@ -108,15 +108,15 @@ def test_unknown_set_key_suggests_the_right_one() -> None:
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--jobs", "0"], "openskies: error: --jobs 0: must be at least 1 (default: all cores)"),
-        (["--replications", "-1"], "openskies: error: --replications -1: must be at least 1"),
-        (["--seed", "-5"], "openskies: error: --seed -5: must be 0 or more"),
+        (["--jobs", "0"], "openskies: error: --jobs 0: must be between 1 and"),
+        (["--replications", "-1"], "openskies: error: --replications -1: must be between 1"),
+        (["--seed", "-5"], "openskies: error: --seed -5: must be between 0 and 2**63 - 1"),
     ],
 )
 def test_bad_run_options(tmp_path: Path, option: list[str], message: str) -> None:
     result = run_cli("run", "baseline-2019", "-o", str(tmp_path / "out"), *option)
     assert result.returncode == 2
-    assert one_line_error(result.stderr) == message
+    assert one_line_error(result.stderr).startswith(message)
     assert not (tmp_path / "out").exists()
 
 

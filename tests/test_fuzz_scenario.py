@@ -520,7 +520,7 @@ def test_regressions_are_scenario_errors(tmp_path: Path, text: str, expected: st
 def test_odd_strings_and_keys_round_trip_through_results_toml(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text(
-        'name = "a\\u0001\\"b"\n[period]\nstart = 2019\nend = 2019\n'
+        'description = "a\\u0001\\"b"\n[period]\nstart = 2019\nend = 2019\n'
         '[operations.failures.breakdown_by_aircraft]\n"é x" = 0.1\n',
         encoding="utf-8",
     )

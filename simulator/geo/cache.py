@@ -10,6 +10,7 @@ import numpy as np
 import platformdirs
 
 CACHE_ENV_VAR = "OPENSKIES_CACHE_DIR"
+NO_CACHE_ENV_VAR = "OPENSKIES_NO_CACHE"  # set (to 1) when the cache folder is not usable
 
 
 def cache_dir() -> Path:
@@ -19,10 +20,34 @@ def cache_dir() -> Path:
     return root
 
 
+def cache_problem() -> str | None:
+    """Why the cache folder cannot be used (None if it can): tried by writing a file there."""
+    root = cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return f"{root}: {err.strerror or err}"
+    return None
+
+
+def disable_cache() -> None:
+    """Compute masks without the disk cache, in this process and the workers it starts."""
+    os.environ[NO_CACHE_ENV_VAR] = "1"
+
+
 def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
-    """Write arrays to ``path`` as .npz via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    """Write arrays to ``path`` as .npz via a temporary file and an atomic rename; a cache
+    that cannot be written is skipped (the caller has the arrays)."""
+    if os.environ.get(NO_CACHE_ENV_VAR):
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    except OSError:
+        return
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)
@@ -34,6 +59,8 @@ def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:
     """Read an .npz written by :func:`save_npz_atomic`; None if missing or unreadable."""
+    if os.environ.get(NO_CACHE_ENV_VAR):
+        return None
     try:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
