@@ -106,3 +106,32 @@ def active(restriction: dict[str, Any], day: dt.date) -> bool:
     """Whether a restriction spec is in force on ``day``."""
     start, end = restriction.get("start"), restriction.get("end")
     return (start is None or start <= day) and (end is None or day < end)
+
+
+def request_warnings(scenario: Scenario) -> list[str]:
+    """Rows of the explicit request table that the rules will drop or cut, each as
+    ``requests.table.N: ...`` (the run goes ahead; the distribution notes say what happened)."""
+    model = scenario.model
+    if not model.requests.table:
+        return []
+    reg = scenario_registry(scenario)
+    out = []
+    for i, row in enumerate(model.requests.table):
+        where = f"requests.table.{i}"
+        for year in [row.year] if row.year is not None else list(scenario.years):
+            day = dt.date(year, 7, 1)
+            missing = [h for h in (row.observer, row.observed, *row.shared_with)
+                       if not reg.members(h, day)]
+            if missing:
+                out.append(f"{where}: {', '.join(missing)} not a party in {year}: dropped")
+                continue
+            if model.rules.nato_practice and reg.holder_is_nato(row.observer, day) and \
+                    reg.holder_is_nato(row.observed, day):
+                out.append(f"{where}: {row.observer} and {row.observed} are both NATO members "
+                           f"in {year} and rules.nato_practice holds: dropped")
+                continue
+            quota = reg.passive_quota(row.observed, year).accept_limit
+            if row.flights > quota:
+                out.append(f"{where}: {row.flights} flights over {row.observed} in {year} is "
+                           f"more than its passive quota ({quota}): cut")
+    return out

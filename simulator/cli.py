@@ -147,7 +147,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for problem in err.problems:
                 print(problem, file=sys.stderr)
         else:
+            from simulator.assemble import request_warnings
+
             print(f"{arg}: ok ({sc.name}, {sc.years[0]}-{sc.years[-1]})")
+            for warning in request_warnings(sc):
+                print(f"{arg}: warning: {warning}", file=sys.stderr)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 

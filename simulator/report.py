@@ -168,6 +168,13 @@ def run_report(result: Result, scenario: Scenario) -> str:
     for year, v in s["per_year"].items():
         for status, cnt in v["status_counts"].items():
             lines.append(f"| {year} | {status.replace('_', ' ')} | {_fmt(cnt, 1)} |")
+    notes = {y: n for y, n in (result.manifest.get("distribution_notes") or {}).items() if n}
+    if notes:
+        lines += ["", "## What the distribution dropped, cut or joined", "",
+                  "Requests the rules did not grant as asked (Art. III; the NATO practice; "
+                  "refusals), year by year:", ""]
+        for year, items in sorted(notes.items()):
+            lines += [f"- {year}: " + "; ".join(items)]
     lines += ["", "## Figures", ""]
     for name in result.figures:
         lines += [f"![{CAPTIONS.get(name, name)}](figures/{name}.png)", "",

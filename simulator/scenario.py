@@ -539,8 +539,15 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             out.append(f"{where}: unknown {what} {value!r}{hint}")
 
-    for c in model.membership.states:
-        code(c, key_path(["membership", "states", c]), states)
+    for c, change in model.membership.states.items():
+        where = key_path(["membership", "states", c])
+        code(c, where, states)
+        if c in states:
+            entry = change.entry_into_force or reg.state(c).entry_into_force
+            gone = None if change.stays else change.withdrawal_effective
+            if entry is not None and gone is not None and gone <= entry:
+                out.append(f"{where}.withdrawal_effective: {gone} is not after its entry into "
+                           f"force ({entry})")
     for g in model.membership.groups:
         code(g, key_path(["membership", "groups", g]), {gr.id for gr in reg.tables.groups})
     for h in model.membership.passive_quotas:
@@ -548,6 +555,8 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
     for i, r in enumerate(model.rules.refusals):
         code(r.observed, f"rules.refusals.{i}.observed", states)
         code(r.observer, f"rules.refusals.{i}.observer", states)
+        if r.observer == r.observed:
+            out.append(f"rules.refusals.{i}: a state cannot refuse itself ({r.observer})")
         if r.end is not None and r.end <= r.start:
             out.append(f"rules.refusals.{i}.end: {r.end} is not after start {r.start}")
     for i, sp in enumerate(model.rules.suspensions):
@@ -580,6 +589,19 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
     for i, t in enumerate(model.rules.transfers):
         code(t.donor, f"rules.transfers.{i}.donor", holders)
         code(t.recipient, f"rules.transfers.{i}.recipient", holders)
+        if t.donor == t.recipient:
+            out.append(f"rules.transfers.{i}: donor and recipient are both {t.donor}")
+        elif t.donor in holders:
+            quota = model.membership.passive_quotas.get(t.donor)
+            if quota is None:
+                try:
+                    quota = reg.passive_quota(t.donor, t.year).quota
+                except OpenSkiesError:
+                    quota = None
+            if quota is not None and t.flights > quota:
+                # an active quota never exceeds the passive quota (Art. III Sec. I para 4)
+                out.append(f"rules.transfers.{i}.flights: {t.flights} is more than {t.donor}'s "
+                           f"whole quota ({quota}); a transfer moves active quota flights")
     for year, codes in model.rules.no_agreement.items():
         where = key_path(["rules", "no_agreement", year])
         if not re.fullmatch(r"[0-9]{4}", year) or not MIN_YEAR <= int(year) <= MAX_YEAR:
@@ -594,6 +616,9 @@ def _semantic_problems(model: ScenarioModel) -> list[str]:
         code(row.observed, f"requests.table.{i}.observed", holders)
         for c in row.shared_with:
             code(c, f"requests.table.{i}.shared_with", holders)
+        if row.observer == row.observed or row.observer in row.shared_with:
+            out.append(f"requests.table.{i}: {row.observer} cannot observe itself or share a "
+                       "flight with itself")
     if model.requests.model == "explicit" and not model.requests.table:
         out.append("requests.table: the explicit model needs a table of requests")
     for i, r in enumerate(model.restrictions):

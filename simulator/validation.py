@@ -294,10 +294,15 @@ def attach_validation(result: Result) -> pd.DataFrame:
         "|---|---|---|---|---|---|",
     ]
     for _, r in table.iterrows():
+        if pd.isna(r["simulated_mean"]):
+            simulated, verdict = "not simulated (outside the run's years)", "n/a"
+        else:
+            simulated = (f"{r['simulated_mean']:g} ({r['simulated_p05']:g}–"
+                         f"{r['simulated_p95']:g})")
+            verdict = "yes" if r["holds"] else "**no**"
         lines.append(
             f"| {r['fact']}: {r['statement']} | {r['role']} | {r['recorded']:g} | "
-            f"{r['simulated_mean']:g} ({r['simulated_p05']:g}–{r['simulated_p95']:g}) | "
-            f"{r['accepted_range']} | {'yes' if r['holds'] else '**no**'} |"
+            f"{simulated} | {r['accepted_range']} | {verdict} |"
         )
     lines += ["", "![Simulated and recorded quota flights](figures/validation.png)", ""]
     result.report = result.report.rstrip() + "\n" + "\n".join(lines)
@@ -309,7 +314,11 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
     """One line per fact for the terminal."""
     out = []
     for _, r in table.iterrows():
-        verdict = "n/a" if pd.isna(r["simulated_mean"]) else ("holds" if r["holds"] else "FAILS")
+        if pd.isna(r["simulated_mean"]):
+            out.append(f"{r['fact']:<4} not simulated (the run does not cover its years)  "
+                       f"recorded {r['recorded']:g}  [{r['role']}] {r['statement']}")
+            continue
+        verdict = "holds" if r["holds"] else "FAILS"
         out.append(
             f"{r['fact']:<4} {verdict:<6} recorded {r['recorded']:>7g}  simulated "
             f"{r['simulated_mean']:>8.1f} ({r['simulated_p05']:.1f}-{r['simulated_p95']:.1f})  "

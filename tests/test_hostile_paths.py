@@ -201,3 +201,47 @@ def test_a_checkpoint_that_is_a_file_is_named(tmp_path: Path, capsys) -> None:
                     *FAST)
     assert code == 2 and "not a folder" in one_line(err)
     assert (tmp_path / ".out.checkpoint").read_text(encoding="utf-8") == "mine"
+
+
+NONSENSE = {
+    "[membership.states.FIN]\nwithdrawal_effective = 2000-01-01\n": "is not after its entry",
+    "[[rules.transfers]]\nyear = 2019\ndonor = \"DEU\"\nrecipient = \"DEU\"\nflights = 1\n":
+        "donor and recipient are both DEU",
+    "[[rules.transfers]]\nyear = 2019\ndonor = \"FRA\"\nrecipient = \"DEU\"\nflights = 999999\n":
+        "more than FRA's whole quota",
+    "[[rules.refusals]]\nobserved = \"GEO\"\nobserver = \"GEO\"\nstart = 2019-01-01\n":
+        "cannot refuse itself",
+}
+
+
+@pytest.mark.parametrize(("text", "message"), list(NONSENSE.items()))
+def test_validate_refuses_nonsense(tmp_path: Path, capsys, text: str, message: str) -> None:
+    path = tmp_path / "n.toml"
+    path.write_text(f'extends = "{bundled_scenarios()["baseline-2019"]}"\n{text}',
+                    encoding="utf-8")
+    code, err = cli(capsys, "validate", str(path))
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_validate_warns_about_requests_the_rules_will_cut(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text(
+        f'extends = "{bundled_scenarios()["baseline-2019"]}"\n[requests]\nmodel = "explicit"\n'
+        '[[requests.table]]\nobserver = "DEU"\nobserved = "FRA"\nflights = 2\n'
+        '[[requests.table]]\nobserver = "DEU"\nobserved = "BY-RU"\nflights = 50\n',
+        encoding="utf-8")
+    code, err = cli(capsys, "validate", str(path))
+    assert code == 0
+    assert "requests.table.0: DEU and FRA are both NATO members" in err
+    assert "requests.table.1: 50 flights over BY-RU in 2019 is more than its passive" in err
+    res = run(path, replications=1, figures=True, overrides=("geometry.enabled=false",))
+    assert "dropped 2 DEU->FRA: nato_practice" in res.report
+
+
+def test_validate_history_says_not_simulated(tmp_path: Path, capsys) -> None:
+    code = main(["validate-history", "baseline-2019", "--replications", "1", "--set",
+                 "geometry.enabled=false", "-o", str(tmp_path / "v")])
+    out = capsys.readouterr().out
+    assert code == 0 and "F04  not simulated" in out and "FAILS" not in out.split(
+        "F04")[1].splitlines()[0]
+    assert "not simulated (outside the run's years)" in (tmp_path / "v" / "report.md").read_text()
