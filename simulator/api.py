@@ -106,13 +106,15 @@ def run(
     progress: Callable[[ReplicationOutput], None] | None = None,
     figures: bool = True,
     command: Sequence[str] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Result:
     """Run a scenario and return its :class:`~simulator.results.Result`.
 
     ``replications`` and ``seed`` default to the scenario's ``[run]`` table. ``executor`` is
     any :class:`concurrent.futures.Executor` (e.g. a Dask ``Client.get_executor()``); without
     one, several replications use a process pool of ``jobs`` workers (default: all cores).
-    ``command`` is the command line to record in the manifest and the report.
+    ``command`` is the command line to record in the manifest and the report; ``on_stage``
+    is told when the figures and report are being made (``"figures"``).
     """
     check_run_arguments(replications, seed, jobs)
     sc = as_scenario(scenario, overrides)
@@ -191,6 +193,8 @@ def run(
     if figures:
         from simulator.report import attach_report
 
+        if on_stage is not None:
+            on_stage("figures")
         attach_report(result, sc)
     return result
 

@@ -175,7 +175,7 @@ def _progress(total: int, label: str):
     bar = tqdm(
         total=total,
         desc=label,
-        unit="rep",
+        unit="step",
         file=sys.stderr,
         disable=not sys.stderr.isatty(),
         leave=False,
@@ -241,7 +241,7 @@ def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: 
         from simulator.ensemble import default_executor
 
         pool = executor = default_executor(args.jobs, reps)
-    bar = _progress(reps, label)
+    bar = _progress(reps + 1, label)  # the replications, then the figures and report
     clean = False
     try:
         result = run(
@@ -253,7 +253,9 @@ def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: 
             checkpoint=checkpoint,
             progress=lambda _: bar.update(1),
             command=getattr(args, "command_line", None),
+            on_stage=lambda stage: bar.set_postfix_str(f"{stage} and report"),
         )
+        bar.update(1)
         clean = True
         return result
     finally:
@@ -339,13 +341,27 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     paths = [resolve_scenario(a) for a in args.scenarios]
     if len(paths) < 2:
         raise UsageError("compare needs at least two scenarios")
-    loaded = [(path, load_scenario(path, args.set)) for path in paths]
+    per: dict[int, list[str]] = {}
+    for item in args.set_for:
+        position, sep, override = item.partition(":")
+        if not sep or not position.isdigit() or not 1 <= int(position) <= len(paths):
+            raise UsageError(f"--set-for {item}: expected N:KEY=VALUE with N from 1 to "
+                             f"{len(paths)} (the scenario's position on the command line)")
+        per.setdefault(int(position), []).append(override)
+    loaded = []
+    for n, path in enumerate(paths, start=1):
+        extra = per.get(n, [])
+        if extra and not any(o.split("=", 1)[0].strip() == "name" for o in extra) and \
+                paths.count(path) > 1:
+            extra = [*extra, f"name={load_scenario(path).name}-{n}"]
+        loaded.append((path, load_scenario(path, [*args.set, *extra])))
     seen: dict[str, Path] = {}
     for path, sc in loaded:
         if sc.name in seen:
             raise UsageError(
                 f"compare: {seen[sc.name]} and {path} are both named {sc.name!r}, and each "
-                "scenario gets a folder by its name; give one another name (name = \"...\")"
+                "scenario gets a folder by its name; give one another name (in the file, or "
+                "with --set-for N:name=...)"
             )
         seen[sc.name] = path
     out = _output_for(args, Path("results") / "comparison")
@@ -465,7 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback of an unexpected error"
     )
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the full traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    real_add = commands.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return real_add(name, parents=[debug], **kwargs)
+
+    commands.add_parser = add_parser  # type: ignore[method-assign]
 
     p = commands.add_parser(
         "run",
@@ -485,6 +510,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
     _run_options(p)
+    p.add_argument(
+        "--set-for",
+        action="append",
+        default=[],
+        metavar="N:KEY=VALUE",
+        help="override KEY for the N-th scenario only (1 = the first), e.g. "
+        "'compare baseline-2019 baseline-2019 --set-for 2:rules.nato_practice=false'; a "
+        "variant of a scenario given twice is named NAME-N unless you set its name",
+    )
     p.set_defaults(handler=_cmd_compare)
 
     p = commands.add_parser(
@@ -530,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the treaty's state on a date: parties, groups, NATO, quotas, airfields",
         description=(
             "Print who is a State Party on a date, the groups and NATO members among them, "
-            "each quota holder's passive quota (with the 75 %% rule through 2005), and the "
+            "each quota holder's passive quota (with the 75 per cent rule through 2005), and the "
             "Open Skies airfields with their maximum flight distances."
         ),
     )

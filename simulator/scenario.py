@@ -368,7 +368,7 @@ def _read_text(path: Path, shown: str, where: str) -> str:
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(f"{shown}: too large for a scenario file (over {MAX_FILE_BYTES} bytes)")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark some editors write is not TOML
     except UnicodeDecodeError:
         raise ScenarioError(f"{shown}: not a text file (expected UTF-8 TOML)") from None
 

@@ -1,0 +1,45 @@
+"""The command line's rough edges: names, --debug, a byte-order mark, help, variants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simulator.cli import main
+
+FAST = ["--set", "geometry.enabled=false", "--replications", "1"]
+
+
+def test_listed_names_resolve_everywhere(tmp_path: Path, capsys) -> None:
+    assert main(["validate", "counterfactual/us-stays"]) == 0
+    assert "counterfactual/us-stays: ok" in capsys.readouterr().out
+
+
+def test_debug_works_after_the_subcommand(capsys) -> None:
+    assert main(["validate", "baseline-2019", "--debug"]) == 0
+    assert main(["--debug", "validate", "baseline-2019"]) == 0
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf[period]\nstart = 2019\nend = 2019\n")
+    assert main(["validate", str(path)]) == 0
+
+
+def test_registry_help_has_no_doubled_percent(capsys) -> None:
+    assert main(["registry", "--help"]) == 0  # argparse's exit is caught by main
+    assert "%%" not in capsys.readouterr().out
+
+
+def test_compare_a_scenario_with_its_variant(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "v"
+    code = main(["compare", "baseline-2019", "baseline-2019", "--set-for",
+                 "2:rules.nato_practice=false", "-o", str(out), *FAST])
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["label"] for s in manifest["scenarios"]] == ["baseline-2019", "baseline-2019-2"]
+    assert manifest["scenarios"][1]["overrides"][-2:] == [
+        "rules.nato_practice=false", "name=baseline-2019-2"]
+    assert main(["compare", "baseline-2019", "baseline-2019", "--set-for", "3:x=1",
+                 "-o", str(tmp_path / "w"), *FAST]) == 2
+    assert "--set-for 3:x=1" in capsys.readouterr().err
