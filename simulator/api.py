@@ -15,7 +15,13 @@ from simulator import __version__
 from simulator.assemble import engine_config
 from simulator.cumulative import CUMULATIVE_COLUMNS
 from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
-from simulator.ensemble import ReplicationOutput, default_executor, make_jobs, run_jobs
+from simulator.ensemble import (
+    ReplicationOutput,
+    default_executor,
+    make_jobs,
+    run_jobs,
+    stop_pool,
+)
 from simulator.headline import headline_frame
 from simulator.measures import access_rows
 from simulator.pairs import pairs_frame
@@ -126,6 +132,7 @@ def run(
     started = time.perf_counter()
     own_pool = executor is None and reps > 1
     pool = default_executor(jobs, reps) if own_pool else executor  # workers start while we plan
+    clean = False
     try:
         config = engine_config(sc)
         distributions = distributions_for(config)
@@ -143,9 +150,10 @@ def run(
             fingerprint=fingerprint,
         )
         outputs = run_jobs(job_list, pool, checkpoint, progress)
+        clean = True
     finally:
-        if own_pool and pool is not None:
-            pool.shutdown()
+        if own_pool:
+            stop_pool(pool, clean)  # an interrupt or an error stops the workers at once
     elapsed = time.perf_counter() - started
     quota_rows = to_rows(distributions)
     missions = frame([r for o in outputs for r in o.missions], MISSION_COLUMNS)

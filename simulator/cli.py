@@ -206,20 +206,9 @@ def _executor(args: argparse.Namespace):
 
 
 def _stop_pool(pool, clean: bool) -> None:
-    """Shut a process pool down; after a failure or an interrupt, stop its workers at once."""
-    if pool is None:
-        return
-    if clean:
-        pool.shutdown()
-        return
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in workers:
-        with contextlib.suppress(Exception):
-            proc.terminate()
-    for proc in workers:
-        with contextlib.suppress(Exception):
-            proc.join(timeout=5)
+    from simulator.ensemble import stop_pool
+
+    stop_pool(pool, clean)
 
 
 def _run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: Path | None):

@@ -218,10 +218,38 @@ def default_executor(jobs: int | None, replications: int | None = None) -> Execu
         workers = min(workers, max(replications, 1))
     if workers <= 1:
         return None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_quiet_worker)
     for _ in range(workers):
         pool.submit(_warm_up)
     return pool
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them: a terminal's SIGINT reaches
+    the whole process group, and idle workers would each print a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_pool(pool: Executor | None, clean: bool) -> None:
+    """Shut a process pool down; after a failure or an interrupt, stop its workers at once."""
+    import contextlib
+
+    if pool is None:
+        return
+    if clean:
+        pool.shutdown()
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
 
 
 def _warm_up() -> None:

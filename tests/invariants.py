@@ -470,6 +470,24 @@ def _pause(rng: np.random.Generator, start: int, end: int) -> list[str]:
     return [first.isoformat(), last.isoformat(), "random pause"]
 
 
+def _entry_into_force(code: str) -> dt.date | None:
+    from simulator.treaty import load_registry
+
+    return load_registry().state(code).entry_into_force
+
+
+def _donor_quota(holder: str, year: int, quotas: dict[str, int]) -> int:
+    if holder in quotas:
+        return quotas[holder]
+    from simulator.errors import OpenSkiesError
+    from simulator.treaty import load_registry
+
+    try:
+        return load_registry().passive_quota(holder, year).quota
+    except OpenSkiesError:
+        return 0
+
+
 def random_scenario(
     rng: np.random.Generator,
     geometry: bool = False,
@@ -489,7 +507,11 @@ def random_scenario(
     for code in _pick(rng, PARTIES, int(rng.integers(0, 4))):
         kind = rng.choice(["withdraw", "join_late", "nato", "stays"])
         if kind == "withdraw":  # Art. XV: effective before, during or after the period
-            states[code] = {"withdrawal_effective": _date(rng, start - 2, end + 1)}
+            day = _date(rng, start - 2, end + 1)
+            entry = _entry_into_force(code)
+            if entry is not None and dt.date.fromisoformat(day) <= entry:
+                day = (entry + dt.timedelta(days=1)).isoformat()  # never before it joined
+            states[code] = {"withdrawal_effective": day}
         elif kind == "join_late":  # Art. XVII para 6: a late entry into force
             states[code] = {"entry_into_force": _date(rng, 2002, end)}
         elif kind == "nato":
@@ -533,7 +555,7 @@ def random_scenario(
             }
         ]
     if rng.random() < 0.4:
-        rules["transfers"] = [
+        drawn = [
             {
                 "year": int(rng.choice(years)),
                 "donor": d,
@@ -542,6 +564,10 @@ def random_scenario(
             }
             for d, r in [_pick(rng, HOLDERS, 2) for _ in range(int(rng.integers(1, 3)))]
         ]
+        # a transfer moves active quota: at most the donor's whole quota (validated)
+        for t in drawn:
+            t["flights"] = min(t["flights"], _donor_quota(t["donor"], t["year"], quotas))
+        rules["transfers"] = [t for t in drawn if t["flights"] >= 1]
     model = "explicit" if small else str(rng.choice(["historical", "interest", "explicit"]))
     requests: dict[str, Any] = {"model": model}
     if model == "interest":
