@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.bundled import bundled_dir as bundled_dir  # re-exported
+from simulator.bundled import bundled_scenarios
 from simulator.errors import OpenSkiesError
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
@@ -67,26 +69,6 @@ def signals_interrupt() -> Iterator[dict[str, int]]:
 
 
 # -------------------------------------------------------------- scenarios
-def bundled_dir() -> Path | None:
-    """The bundled ``scenarios/`` folder (current directory first, then the source tree)."""
-    for candidate in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[1] / "scenarios"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario files by name (``counterfactual/us-stays`` for sub-folders)."""
-    root = bundled_dir()
-    if root is None:
-        return {}
-    return {
-        p.relative_to(root).with_suffix("").as_posix(): p
-        for p in sorted(root.rglob("*.toml"))
-        if not p.name.startswith("_")
-    }
-
-
 def resolve_scenario(arg: str) -> Path:
     """A path to a scenario file, or the name of a bundled scenario."""
     path = Path(arg)

@@ -373,6 +373,25 @@ def _read_text(path: Path, shown: str, where: str) -> str:
         raise ScenarioError(f"{shown}: not a text file (expected UTF-8 TOML)") from None
 
 
+def extends_path(parent: str, folder: Path, shown: str) -> Path:
+    """The file ``extends`` names: a path relative to ``folder``, or else a bundled scenario's
+    name (``extends = "baseline-2019"`` works from any folder)."""
+    from simulator.bundled import bundled_scenarios
+
+    try:
+        candidate = (folder / parent).resolve()
+    except (OSError, ValueError, RuntimeError) as err:
+        raise ScenarioError(
+            f"{shown}: extends: not a usable file name {_short(parent)} ({err})"
+        ) from None
+    if not candidate.exists():
+        bundled = bundled_scenarios()
+        name = parent.removesuffix(".toml")
+        if name in bundled:
+            return bundled[name].resolve()
+    return candidate
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """Read a file and everything it extends; raise ScenarioError naming the file."""
     shown = str(path)
@@ -390,12 +409,7 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         return doc
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(f"{shown}: extends: must be a file name, got {_short(parent)}")
-    try:
-        base_path = (path.parent / parent).resolve()
-    except (OSError, ValueError, RuntimeError) as err:
-        raise ScenarioError(
-            f"{shown}: extends: not a usable file name {_short(parent)} ({err})"
-        ) from None
+    base_path = extends_path(parent, path.parent, shown)
     base = _read(base_path, (*chain, path))
     return merge(base, {k: v for k, v in doc.items() if k != "extends"})
 
@@ -446,8 +460,12 @@ def load_scenario(
     """Read, merge, override and validate a scenario file or dict."""
     if isinstance(source, Mapping):
         shown, doc = "<dict>", copy.deepcopy(dict(source))
-        if doc.get("extends"):
-            raise ScenarioError(f"{shown}: extends: only scenario files can extend others")
+        parent = doc.pop("extends", None)
+        if parent is not None:
+            if not isinstance(parent, str) or not parent.strip():
+                raise ScenarioError(f"{shown}: extends: must be a file or bundled name, got "
+                                    f"{_short(parent)}")
+            doc = merge(_read(extends_path(parent, Path.cwd(), shown), ()), doc)
     else:
         shown = str(source)
         try:

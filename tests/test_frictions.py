@@ -43,3 +43,19 @@ def test_compare_a_scenario_with_its_variant(tmp_path: Path, capsys) -> None:
     assert main(["compare", "baseline-2019", "baseline-2019", "--set-for", "3:x=1",
                  "-o", str(tmp_path / "w"), *FAST]) == 2
     assert "--set-for 3:x=1" in capsys.readouterr().err
+
+
+def test_extends_takes_a_bundled_name_from_any_folder(tmp_path: Path, capsys,
+                                                     monkeypatch) -> None:
+    from simulator.scenario import load_scenario
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "mine.toml"
+    path.write_text('extends = "baseline-2019"\nname = "mine"\n[rules]\nnato_practice = false\n',
+                    encoding="utf-8")
+    sc = load_scenario(path)
+    assert sc.name == "mine" and not sc.model.rules.nato_practice
+    assert sc.model.rules.refusals  # the baseline's Georgia-Russia refusal is inherited
+    variant = load_scenario({"extends": "counterfactual/us-stays", "name": "d"})
+    assert variant.model.membership.states["USA"].stays
+    assert main(["run", str(path), "-o", str(tmp_path / "o"), *FAST]) == 0
