@@ -167,7 +167,7 @@ def test_an_unusable_cache_folder_is_a_warning(tmp_path: Path, capsys, monkeypat
     monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(blocker / "cache"))
     monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
     code, err = cli(capsys, "run", "baseline-2019", "-o", str(tmp_path / "o"),
-                    "--replications", "1", "--set", "geometry.resolution_km=100")
+                    "--replications", "1", "--set", "geometry.resolution_km=200")
     monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
     assert code == 0
     assert err.splitlines()[0].startswith("openskies: warning: cache folder not usable")
