@@ -384,7 +384,11 @@ def extends_path(parent: str, folder: Path, shown: str) -> Path:
         raise ScenarioError(
             f"{shown}: extends: not a usable file name {_short(parent)} ({err})"
         ) from None
-    if not candidate.exists():
+    try:
+        present = candidate.exists()
+    except OSError:  # e.g. a name too long for the system: the reader reports it
+        present = True
+    if not present:
         bundled = bundled_scenarios()
         name = parent.removesuffix(".toml")
         if name in bundled:
