@@ -15,7 +15,7 @@ from simulator.compare import write_comparison
 from simulator.headline import access_weighted_share
 from simulator.pairs import pairs_frame
 
-GEO = ("geometry.resolution_km=50",)
+GEO = ("geometry.resolution_km=100",)  # coarse: the measures, not the routes, are tested
 
 
 def _run(name: str, *overrides: str, geometry: bool = True):

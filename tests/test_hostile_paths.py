@@ -161,16 +161,25 @@ def test_a_broken_pipe_ends_quietly(tmp_path: Path) -> None:
     assert proc.stderr == "" and len(proc.stdout.splitlines()) == 1
 
 
-def test_an_unusable_cache_folder_is_a_warning(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_an_unusable_cache_folder_is_detected_and_skipped(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from simulator.geo import cache
+
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(blocker / "cache"))
     monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
-    code, err = cli(capsys, "run", "baseline-2019", "-o", str(tmp_path / "o"),
-                    "--replications", "1", "--set", "geometry.resolution_km=200")
-    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
-    assert code == 0
-    assert err.splitlines()[0].startswith("openskies: warning: cache folder not usable")
+    problem = cache.cache_problem()
+    assert problem is not None and str(blocker / "cache") in problem
+    cache.save_npz_atomic(blocker / "cache" / "x.npz", a=np.zeros(1))  # skipped, no error
+    monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path / "ok"))
+    assert cache.cache_problem() is None
+    cache.disable_cache()  # what the command line does after its one-line warning
+    cache.save_npz_atomic(tmp_path / "ok" / "x.npz", a=np.zeros(1))
+    assert cache.load_npz(tmp_path / "ok" / "x.npz") is None
+    assert not (tmp_path / "ok" / "x.npz").exists()
+    monkeypatch.delenv("OPENSKIES_NO_CACHE")
     assert blocker.read_text(encoding="utf-8") == ""
 
 
