@@ -28,8 +28,9 @@ EUROPE_BOX = (-12.0, 34.0, 45.0, 71.0)  # lon_min, lat_min, lon_max, lat_max
 LABEL_MIN_KM2 = {"world": 1.5e6, "europe": 2.0e4}
 
 
-@functools.lru_cache(maxsize=4)
-def _transformer(lat_0: float, lon_0: float):
+@functools.lru_cache(maxsize=64)
+def laea(lat_0: float, lon_0: float):
+    """A (cached) transformer from lon/lat to a Lambert azimuthal equal-area plane, km."""
     from pyproj import Transformer
 
     return Transformer.from_crs(
@@ -59,7 +60,7 @@ def _shape(code: str, resolution_km: float):
 
 @functools.lru_cache(maxsize=2048)
 def _rings(code: str, resolution_km: float, view: str) -> tuple[np.ndarray, ...]:
-    tf = _transformer(**(WORLD if view == "world" else EUROPE))
+    tf = laea(**(WORLD if view == "world" else EUROPE))
     out = []
     for p in getattr(_shape(code, resolution_km), "geoms", [_shape(code, resolution_km)]):
         if p.geom_type != "Polygon" or p.is_empty or p.area < 0.01:
@@ -75,7 +76,7 @@ def _label_point(code: str, resolution_km: float, view: str) -> tuple[float, flo
     geom = _shape(code, resolution_km)
     big = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
     pt = big.representative_point()
-    x, y = _transformer(**(WORLD if view == "world" else EUROPE)).transform(pt.x, pt.y)
+    x, y = laea(**(WORLD if view == "world" else EUROPE)).transform(pt.x, pt.y)
     return (float(x), float(y)) if np.isfinite(x) else None
 
 
@@ -104,7 +105,7 @@ def _panel(ax, view: str, resolution_km: float, values: Mapping[str, float] | No
                                          facecolor=colour, edgecolor="#555555", linewidth=0.3))
     if view == "world":
         pts = np.concatenate([r for c in parties for r in _rings(c, resolution_km, view)])
-        lon_lat = _transformer(**WORLD).transform(pts[:, 0], pts[:, 1], direction="INVERSE")
+        lon_lat = laea(**WORLD).transform(pts[:, 0], pts[:, 1], direction="INVERSE")
         keep = np.asarray(lon_lat[1]) > 24  # Hawaii and far islands south of 24 N left out
         xs, ys = pts[keep, 0], pts[keep, 1]
     else:
@@ -113,7 +114,7 @@ def _panel(ax, view: str, resolution_km: float, values: Mapping[str, float] | No
                    np.full(20, lo_x)]
         by = np.r_[np.full(20, lo_y), np.linspace(lo_y, hi_y, 20), np.full(20, hi_y),
                    np.linspace(hi_y, lo_y, 20)]
-        xs, ys = _transformer(**EUROPE).transform(bx, by)
+        xs, ys = laea(**EUROPE).transform(bx, by)
     pad = 150 if view == "europe" else 300
     ax.set_xlim(np.min(xs) - pad, np.max(xs) + pad)
     ax.set_ylim(np.min(ys) - pad, np.max(ys) + pad)
@@ -212,7 +213,7 @@ def imaged_cells_map(result: Any, resolution_km: float | None = None):
     for ax, view in ((left, "world"), (right, "europe")):
         _panel(ax, view, res_km, None, None, CMAP, absent)
         quads = []
-        tf = _transformer(**(WORLD if view == "world" else EUROPE))
+        tf = laea(**(WORLD if view == "world" else EUROPE))
         for _, (gid, _bits) in sorted((getattr(result, "cells", None) or {}).items()):
             if len(gid) == 0:
                 continue
@@ -229,4 +230,4 @@ def imaged_cells_map(result: Any, resolution_km: float | None = None):
     return fig
 
 
-__all__ = ["difference_maps", "imaged_cells_map", "imaged_fraction_maps"]
+__all__ = ["difference_maps", "imaged_cells_map", "imaged_fraction_maps", "laea"]

@@ -148,15 +148,6 @@ def quota_matrices(results: Mapping[str, Any], years: Mapping[str, int]):
 
 
 # ----------------------------------------------------------------- flights
-def _per_state(coverage: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean and 90 % interval over replications of a per-year column, averaged over years."""
-    per_rep = coverage.groupby(["replication", "state"])[column].mean().reset_index()
-    g = per_rep.groupby("state")[column]
-    return pd.DataFrame(
-        {"mean": g.mean(), "p05": g.quantile(0.05), "p95": g.quantile(0.95)}
-    ).reset_index()
-
-
 def holder_flights(result: Any) -> dict[str, pd.DataFrame]:
     """Counted flights per year, per replication: received by each observed holder (a group
     such as BY-RU once, not once per member) and conducted by each observer (a shared flight

@@ -25,12 +25,9 @@ OTHER_LAND = "#f4f4f4"
 
 
 def _projection(lat0: float, lon0: float):
-    from pyproj import Transformer
+    from simulator.map_plots import laea
 
-    return Transformer.from_crs(
-        "EPSG:4326", f"+proj=laea +lat_0={lat0:.3f} +lon_0={lon0:.3f} +datum=WGS84 +units=km",
-        always_xy=True,
-    )
+    return laea(round(lat0, 3), round(lon0, 3))
 
 
 @functools.lru_cache(maxsize=32)
