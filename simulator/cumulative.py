@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from simulator.geo.grid import union_bits
+
 CUMULATIVE_COLUMNS = ("replication", "year", "state", "cumulative_imaged_km2",
                       "cumulative_fraction", "revisit_years")
 
@@ -26,15 +28,7 @@ def _by_state(imagery: Imagery) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for (state, _), part in sorted(imagery.items()):
         pieces.setdefault(state, []).append(part)
-    out = {}
-    for state, parts in pieces.items():
-        gid = np.concatenate([p[0] for p in parts]).astype(np.int64)
-        bits = np.concatenate([p[1] for p in parts]).astype(np.uint64)
-        order = np.argsort(gid, kind="stable")
-        gid, bits = gid[order], bits[order]
-        uniq, first = np.unique(gid, return_index=True)
-        out[state] = (uniq, np.bitwise_or.reduceat(bits, first) if len(bits) else bits)
-    return out
+    return {state: union_bits(parts) for state, parts in pieces.items()}
 
 
 Area = Callable[[np.ndarray], np.ndarray]

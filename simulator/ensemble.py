@@ -121,7 +121,7 @@ def replicate(job: Job) -> ReplicationOutput:
                                      spec.quad_area_km2, _popcount)
     cells = None
     if job.index == 0 and config.geometry:
-        from simulator.engine.georoutes import _union
+        from simulator.geo.grid import union_bits
 
         pieces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for year_imagery in res.imagery.values():
@@ -129,7 +129,7 @@ def replicate(job: Job) -> ReplicationOutput:
                 pieces.setdefault(state, []).append(part)
         cells = {}
         for state, parts in sorted(pieces.items()):
-            gid, bits = _union(parts)
+            gid, bits = union_bits(parts)
             cells[state] = [gid.tolist(), [int(b) for b in bits]]
     return ReplicationOutput(
         replication=job.index,

@@ -39,7 +39,7 @@ from simulator.geo import (
     sensor,
 )
 from simulator.geo.ellipsoid import EARTH_MEAN_KM, unit_vectors
-from simulator.geo.grid import NSUB, popcount
+from simulator.geo.grid import NSUB, popcount, union_bits
 from simulator.geo.routes import observation_parts, value_density
 from simulator.geo.transit import stop_budget
 
@@ -344,27 +344,15 @@ class GeoRoutes:
             if state not in self.territories.party_codes:
                 continue
             total = self.territories.grid((state,)).total_area_km2
-            area = self._area(*_union(imaged.get(state, [])))
+            area = self._area(*union_bits(imaged.get(state, [])))
             out[state] = (total, area)
         return out
 
     def imagery(self, year: int) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-        return {k: _union(v) for k, v in sorted(self._imagery.get(year, {}).items())}
+        return {k: union_bits(v) for k, v in sorted(self._imagery.get(year, {}).items())}
 
     def _area(self, gid: np.ndarray, bits: np.ndarray) -> float:
         if len(gid) == 0:
             return 0.0
         quad = self.territories.spec.quad_area_km2(gid)
         return float(np.sum(quad * popcount(bits)) / NSUB)
-
-
-def _union(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Union of (global ids, bits) pieces: sorted unique ids with OR-ed bits."""
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    gid = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    bits = np.concatenate([p[1] for p in parts]).astype(np.uint64)
-    order = np.argsort(gid, kind="stable")
-    gid, bits = gid[order], bits[order]
-    uniq, start = np.unique(gid, return_index=True)
-    return uniq, np.bitwise_or.reduceat(bits, start)

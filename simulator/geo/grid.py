@@ -386,3 +386,17 @@ def merge_masks(
         members[c] = aligned
         union |= aligned
     return all_g, union, members
+
+
+def union_bits(parts) -> tuple[np.ndarray, np.ndarray]:
+    """Union of (cell ids, sub-point bits) pieces: sorted unique ids with their bits OR-ed."""
+    parts = list(parts)
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    bits = np.concatenate([p[1] for p in parts]).astype(np.uint64)
+    order = np.argsort(ids, kind="stable")
+    ids, bits = ids[order], bits[order]
+    uniq, start = np.unique(ids, return_index=True)
+    return uniq, np.bitwise_or.reduceat(bits, start) if len(bits) else bits
+

@@ -53,7 +53,7 @@ from simulator.geo.ellipsoid import (
     unit_vectors,
 )
 from simulator.geo.footprint import footprint
-from simulator.geo.grid import NSUB, StateGrid, popcount
+from simulator.geo.grid import NSUB, StateGrid, popcount, union_bits
 from simulator.geo.restrictions import Restriction
 from simulator.geo.rules import NON_PARTY_CLEARANCE_KM, VERTEX_SPACING_KM, RouteRules
 
@@ -724,14 +724,7 @@ def _footprint_parts(grid: StateGrid, parts: Sequence[Sequence[tuple[float, floa
     if swath_km <= 0 or not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     pieces = [grid.clip(*footprint(grid.spec, p, swath_km)) for p in parts]
-    if len(pieces) == 1:
-        return pieces[0]
-    cells = np.concatenate([c for c, _ in pieces])
-    bits = np.concatenate([b for _, b in pieces])
-    order = np.argsort(cells, kind="stable")
-    cells, bits = cells[order], bits[order]
-    uniq, first = np.unique(cells, return_index=True)
-    return uniq, np.bitwise_or.reduceat(bits, first) if len(bits) else bits
+    return pieces[0] if len(pieces) == 1 else union_bits(pieces)
 
 
 # ------------------------------------------------------------------- public
