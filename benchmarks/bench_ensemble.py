@@ -69,7 +69,7 @@ def routes_per_second() -> float:
 def main(quick: bool = False) -> list[dict[str, object]]:
     """Print the benchmark table; return its rows."""
     from simulator.api import run
-    from simulator.cli import bundled_scenarios
+    from simulator.scenario.bundled import bundled_scenarios
 
     base = bundled_scenarios()["baseline-2019"]
     history = bundled_scenarios()["history-2002-2024"]

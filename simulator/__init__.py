@@ -10,12 +10,7 @@ The public API::
     results = simulator.compare({"2019": "scenarios/baseline-2019.toml", ...})
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("openskies")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
+from simulator.version import __version__
 
 __all__ = ["Result", "Scenario", "__version__", "compare", "load_result", "load_scenario", "run"]
 
@@ -27,11 +22,11 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in ("load_scenario", "Scenario"):
-        from simulator import scenario
+        from simulator.scenario import load
 
-        return getattr(scenario, name)
+        return getattr(load, name)
     if name in ("Result", "load_result"):
-        from simulator import results
+        from simulator.outputs import result
 
-        return getattr(results, name)
+        return getattr(result, name)
     raise AttributeError(f"module 'simulator' has no attribute {name!r}")

@@ -11,32 +11,33 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from simulator import __version__
-from simulator.assemble import engine_config
-from simulator.cumulative import CUMULATIVE_COLUMNS
 from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
-from simulator.ensemble import (
+from simulator.experiments.ensemble import (
     ReplicationOutput,
     default_executor,
     make_jobs,
     run_jobs,
     stop_pool,
 )
-from simulator.headline import headline_frame
-from simulator.measures import access_rows
-from simulator.pairs import pairs_frame
-from simulator.results import (
+from simulator.measures.access import access_rows
+from simulator.measures.cumulative import CUMULATIVE_COLUMNS
+from simulator.measures.headline import headline_frame
+from simulator.measures.pairs import pairs_frame
+from simulator.measures.summary import summarize, territory_areas
+from simulator.outputs.result import (
     ACCESS_COLUMNS,
     QUOTA_CSV_COLUMNS,
     SHARING_COLUMNS,
     Result,
     frame,
 )
-from simulator.routes_geojson import feature_collection
-from simulator.scenario import Scenario, load_scenario
-from simulator.summary import summarize, territory_areas
+from simulator.outputs.routes_geojson import feature_collection
+from simulator.scenario.assemble import engine_config
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
 from simulator.treaty.apportion import largest_remainder
 from simulator.treaty.distribution import Distribution, to_rows
+from simulator.version import __version__
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 
@@ -78,8 +79,8 @@ def check_run_arguments(replications: int | None = None, seed: int | None = None
                         jobs: int | None = None) -> None:
     """Refuse run arguments out of range, with a ValueError naming the argument (the same
     limits as a scenario file's ``[run]`` table and the command line)."""
-    from simulator.ensemble import max_jobs
-    from simulator.scenario import MAX_REPLICATIONS
+    from simulator.experiments.ensemble import max_jobs
+    from simulator.scenario.schema import MAX_REPLICATIONS
 
     def whole(name: str, value: object) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -114,7 +115,7 @@ def run(
     command: Sequence[str] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> Result:
-    """Run a scenario and return its :class:`~simulator.results.Result`.
+    """Run a scenario and return its :class:`~simulator.outputs.folders.Result`.
 
     ``replications`` and ``seed`` default to the scenario's ``[run]`` table. ``executor`` is
     any :class:`concurrent.futures.Executor` (e.g. a Dask ``Client.get_executor()``); without
@@ -199,7 +200,7 @@ def run(
     )
     result.headline = headline_frame(result, areas)
     if figures:
-        from simulator.report import attach_report
+        from simulator.outputs.report import attach_report
 
         if on_stage is not None:
             on_stage("figures")
@@ -267,7 +268,8 @@ def _manifest(sc, config, outputs, seed, elapsed, distributions) -> dict[str, An
 def compare(
     scenarios: Mapping[str, ScenarioLike | Result], **run_options: Any
 ) -> dict[str, Result]:
-    """Run (or take) several scenarios, keyed by label; see :func:`simulator.report.comparison`."""
+    """Run (or take) several scenarios, keyed by label (see
+    :func:`simulator.outputs.comparison_report.comparison`)."""
     out: dict[str, Result] = {}
     for label, sc in scenarios.items():
         out[label] = sc if isinstance(sc, Result) else run(sc, **run_options)

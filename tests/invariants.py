@@ -382,7 +382,7 @@ def check_coverage_table(
 
 
 def check_tables(config: EngineConfig, result) -> Counter:
-    """Every table-level invariant on a :class:`~simulator.results.Result` of one or more
+    """Every table-level invariant on a :class:`~simulator.outputs.folders.Result` of one or more
     replications. Returns status counts (and ``footprints``: flights bound-checked)."""
     years = config.years
     totals: Counter = Counter()

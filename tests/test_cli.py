@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from simulator.cli import main
+from simulator.cli.main import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

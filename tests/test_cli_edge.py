@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator import results
-from simulator.cli import main
+from simulator.cli.main import main
+from simulator.outputs import folders
+from simulator.outputs import result as result_module
 
 FAST = ["--set", "geometry.enabled=false", "--replications", "1"]
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -168,7 +169,7 @@ def test_output_folder_not_writable(tmp_path: Path, capsys, monkeypatch) -> None
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(results.os, "open", refuse)
+    monkeypatch.setattr(folders.os, "open", refuse)
     code, err = cli_in_process(capsys, "run", "baseline-2019", "-o", str(tmp_path / "out"), *FAST)
     assert code == 2
     assert one_line_error(err) == (
@@ -195,7 +196,7 @@ def test_disk_full_while_writing(tmp_path: Path, capsys, monkeypatch) -> None:
     temporary folder left, a previous results folder untouched."""
     out = tmp_path / "out"
     out.mkdir()
-    (out / results.MARKER).write_text("written by openskies\n", encoding="utf-8")
+    (out / folders.MARKER).write_text("written by openskies\n", encoding="utf-8")
     (out / "missions.csv").write_text("the previous run\n", encoding="utf-8")
     before = (out / "missions.csv").read_bytes()
     calls = []
@@ -206,7 +207,7 @@ def test_disk_full_while_writing(tmp_path: Path, capsys, monkeypatch) -> None:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         df.to_csv(path, index=False)
 
-    monkeypatch.setattr(results, "_csv", full)
+    monkeypatch.setattr(result_module, "write_csv", full)
     code, err = cli_in_process(
         capsys, "run", "baseline-2019", "-o", str(out), "--force", "--seed", "9", *FAST
     )
@@ -220,7 +221,7 @@ def test_disk_full_while_writing(tmp_path: Path, capsys, monkeypatch) -> None:
 
 
 def test_disk_full_while_checkpointing(tmp_path: Path, capsys, monkeypatch) -> None:
-    from simulator import ensemble
+    from simulator.experiments import ensemble
 
     def full(folder: Path, out) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "replication.json"))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from simulator.cumulative import cumulative_rows
+from simulator.measures.cumulative import cumulative_rows
 
 
 def _popcount(words: np.ndarray) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from simulator.api import run
-from simulator.cli import bundled_scenarios
-from simulator.ensemble import make_jobs
-from simulator.results import interval
+from simulator.experiments.ensemble import make_jobs
+from simulator.measures.tables import interval
+from simulator.scenario.bundled import bundled_scenarios
 
 SCENARIO = "baseline-2019"
 FAST = ("geometry.enabled=false",)
@@ -38,8 +38,8 @@ def tables(result, folder: Path) -> dict[str, bytes]:
 
 
 def test_seeds_come_from_one_seed_sequence() -> None:
-    from simulator.assemble import engine_config
-    from simulator.scenario import load_scenario
+    from simulator.scenario.assemble import engine_config
+    from simulator.scenario.load import load_scenario
 
     config = engine_config(load_scenario(bundled_scenarios()[SCENARIO], FAST))
     jobs = make_jobs(config, 3, 42, [])
@@ -191,7 +191,7 @@ def test_checkpoints_are_resumed_only_for_the_same_scenario(tmp_path: Path) -> N
     assert not changed.missions.equals(first.missions)
     assert (changed.missions["status"] != "not_flown_nato").all()
     code = (
-        "import sys, json; from simulator.api import run; from simulator.cli import "
+        "import sys, json; from simulator.api import run; from simulator.scenario.bundled import "
         "bundled_scenarios; from pathlib import Path; calls = [];"
         f"run(bundled_scenarios()[{SCENARIO!r}], replications=2, seed=5, overrides={FAST!r}, "
         "jobs=1, figures=False, checkpoint=Path(sys.argv[1]), "
@@ -208,7 +208,7 @@ def test_checkpoints_are_resumed_only_for_the_same_scenario(tmp_path: Path) -> N
 
 
 def first_outputs(folder: Path):
-    from simulator.ensemble import read_checkpoint
+    from simulator.experiments.ensemble import read_checkpoint
 
     for path in sorted(folder.glob("replication-*.json")):
         yield read_checkpoint(path)

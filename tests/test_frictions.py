@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulator.cli import main
+from simulator.cli.main import main
 
 FAST = ["--set", "geometry.enabled=false", "--replications", "1"]
 
@@ -47,7 +47,7 @@ def test_compare_a_scenario_with_its_variant(tmp_path: Path, capsys) -> None:
 
 def test_extends_takes_a_bundled_name_from_any_folder(tmp_path: Path, capsys,
                                                      monkeypatch) -> None:
-    from simulator.scenario import load_scenario
+    from simulator.scenario.load import load_scenario
 
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "mine.toml"

@@ -23,11 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.assemble import engine_config
-from simulator.cli import bundled_dir
 from simulator.engine import distributions_for
 from simulator.engine.operations import default_operations_dict
-from simulator.scenario import ScenarioError, ScenarioModel, dumps_toml, load_scenario
+from simulator.scenario.assemble import engine_config
+from simulator.scenario.bundled import bundled_dir
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import ScenarioError, ScenarioModel
+from simulator.scenario.write import to_toml
 from simulator.treaty import load_registry
 
 BASE = settings(
@@ -74,7 +76,7 @@ def run_property(examples: int, strategy: st.SearchStrategy[Any], check: Callabl
 
 # ------------------------------------------------------------- what to draw
 def _schema_keys(model: Any, out: set[str]) -> set[str]:
-    from simulator.scenario import _inner_model
+    from simulator.scenario.checks import _inner_model
 
     for name, info in model.model_fields.items():
         out.add(name)
@@ -305,7 +307,7 @@ def mutate(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
 
 
 def write_doc(path: Path, doc: dict[str, Any]) -> None:
-    path.write_text(dumps_toml(doc), encoding="utf-8")
+    path.write_text(to_toml(doc), encoding="utf-8")
 
 
 @sizes(120, 1500)
@@ -440,7 +442,7 @@ def test_extends_chains(workdir: Path, examples: int) -> None:
 
 
 @sizes(30, 300)
-def test_dumps_toml_round_trips(examples: int) -> None:
+def test_to_toml_round_trips(examples: int) -> None:
     """The writer behind ``scenario.toml`` in results: whatever TOML can hold, it writes back."""
 
     def same(a: Any, b: Any) -> bool:
@@ -453,7 +455,7 @@ def test_dumps_toml_round_trips(examples: int) -> None:
         return type(a) is type(b) and a == b
 
     def check(doc: dict[str, Any]) -> None:
-        assert same(doc, tomllib.loads(dumps_toml(doc)))
+        assert same(doc, tomllib.loads(to_toml(doc)))
 
     run_property(examples, documents, check)
 

@@ -10,13 +10,13 @@ import pytest
 import shapely
 
 from simulator.api import run
-from simulator.assemble import engine_config
-from simulator.cli import bundled_scenarios
 from simulator.engine.georoutes import GeoRoutes
 from simulator.engine.routes import Airfield
 from simulator.geo import load_territories
 from simulator.geo.restrictions import KALININGRAD_BBOX, region_of
-from simulator.scenario import load_scenario
+from simulator.scenario.assemble import engine_config
+from simulator.scenario.bundled import bundled_scenarios
+from simulator.scenario.load import load_scenario
 
 FAST = ("geometry.resolution_km=50",)
 

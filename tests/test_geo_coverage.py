@@ -92,7 +92,7 @@ def test_sensor_table_and_treaty_limits():
 
 
 def test_map_png(tmp_path, deu, route):
-    from simulator.geo.maps import plot_coverage
+    from simulator.outputs.coverage_maps import plot_coverage
 
     tracker = CoverageTracker(deu)
     tracker.add_route(route)

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from simulator.api import run
-from simulator.cli import bundled_scenarios, main
-from simulator.compare import write_comparison
-from simulator.headline import access_weighted_share
-from simulator.pairs import pairs_frame
+from simulator.cli.main import main
+from simulator.measures.headline import access_weighted_share
+from simulator.measures.pairs import pairs_frame
+from simulator.outputs.comparison_folder import write_comparison
+from simulator.scenario.bundled import bundled_scenarios
 
 GEO = ("geometry.resolution_km=100",)  # coarse: the measures, not the routes, are tested
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from simulator.api import run
-from simulator.cli import bundled_scenarios, main
+from simulator.cli.main import main
+from simulator.scenario.bundled import bundled_scenarios
 
 FAST = ["--set", "geometry.enabled=false", "--replications", "1"]
 

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.assemble import engine_config
 from simulator.engine import EngineConfig, distributions_for, run_replication
-from simulator.scenario import ScenarioError
+from simulator.scenario.assemble import engine_config
+from simulator.scenario.schema import ScenarioError
 from simulator.treaty import Registry
 from simulator.treaty.distribution import ReviewOutcome, to_rows
 from tests.invariants import (

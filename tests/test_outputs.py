@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from simulator.api import run
-from simulator.cli import bundled_scenarios
-from simulator.results import OutputError, load_result
-from simulator.routes_geojson import PROPERTIES as ROUTE_PROPERTIES
-from simulator.routes_geojson import split_at_antimeridian
+from simulator.outputs.folders import OutputError
+from simulator.outputs.result import load_result
+from simulator.outputs.routes_geojson import PROPERTIES as ROUTE_PROPERTIES
+from simulator.outputs.routes_geojson import split_at_antimeridian
+from simulator.scenario.bundled import bundled_scenarios
 from simulator.treaty import load_registry
 
 GOLDEN = Path(__file__).with_name("golden_summaries.json")
@@ -205,11 +206,11 @@ def test_a_group_flight_counts_for_the_members_it_overflew(geometry_run) -> None
 
 
 def test_docs_define_every_column() -> None:
-    from simulator.cumulative import CUMULATIVE_COLUMNS
     from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS
-    from simulator.headline import HEADLINE_COLUMNS
-    from simulator.pairs import PAIRS_COLUMNS
-    from simulator.results import ACCESS_COLUMNS, QUOTA_CSV_COLUMNS, SHARING_COLUMNS
+    from simulator.measures.cumulative import CUMULATIVE_COLUMNS
+    from simulator.measures.headline import HEADLINE_COLUMNS
+    from simulator.measures.pairs import PAIRS_COLUMNS
+    from simulator.outputs.result import ACCESS_COLUMNS, QUOTA_CSV_COLUMNS, SHARING_COLUMNS
 
     text = (Path(__file__).parent.parent / "docs" / "measures.md").read_text(encoding="utf-8")
     columns = {*MISSION_COLUMNS, *COVERAGE_COLUMNS, *QUOTA_CSV_COLUMNS, *ACCESS_COLUMNS,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import bundled_scenarios
-from simulator.scenario import ScenarioError, apply_overrides, load_scenario
+from simulator.scenario.bundled import bundled_scenarios
+from simulator.scenario.load import apply_overrides, load_scenario
+from simulator.scenario.schema import ScenarioError
 
 GOOD = """\
 # A small valid scenario.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from simulator.api import run
-from simulator.cli import bundled_scenarios
-from simulator.validation import attach_validation, load_facts, validation_table
+from simulator.measures.validation import load_facts, validation_table
+from simulator.outputs.validation_report import attach_validation
+from simulator.scenario.bundled import bundled_scenarios
 
 #: The facts the model was fitted on (history_record.csv says so in its role column).
 CALIBRATION = {"F08", "F16", "F44a"}

@@ -17,9 +17,9 @@ import shapely
 from matplotlib.collections import LineCollection, PolyCollection
 from pyproj import Transformer
 
-from simulator.figure import Figure
 from simulator.geo.ellipsoid import geodesic_points, to_latlon
 from simulator.geo.grid import StateGrid
+from simulator.outputs.figure import Figure
 
 
 def projection_for(grid: StateGrid) -> Transformer:

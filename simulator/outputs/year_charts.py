@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.figure import Figure
-from simulator.plots import holder_flights
-from simulator.validation import load_facts
+from simulator.measures.validation import load_facts
+from simulator.outputs.charts import holder_flights
+from simulator.outputs.figure import Figure
 
 PANELS = 8
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.measures import access_share
-from simulator.results import interval
+from simulator.measures.access import access_share
+from simulator.measures.tables import interval
 
 
 def territory_areas(states: list[str], resolution_km: float) -> dict[str, float]:

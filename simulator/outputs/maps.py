@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
 
-from simulator.figure import Figure
+from simulator.outputs.figure import Figure
 
 CMAP = "YlGnBu"
 DIFF_CMAP = "RdBu"

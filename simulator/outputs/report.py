@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator import map_plots, plots, route_plots, years_plots
-from simulator.headline import satellites, yardstick
-from simulator.results import Result
-from simulator.scenario import Scenario
+from simulator.measures.headline import satellites, yardstick
+from simulator.outputs import charts, maps, route_maps, year_charts
+from simulator.outputs.result import Result
+from simulator.scenario.schema import Scenario
 
 # measure id (or prefix) -> (digits, percent)
 FORMATS = (
@@ -87,24 +87,24 @@ def attach_report(result: Result, scenario: Scenario) -> None:
     figs: dict[str, Any] = {}
     if years:
         last = int(years[-1])
-        figs["quota_matrix"] = plots.quota_matrix(result.quotas, last)
-        figs["flights_by_state"] = plots.flights_by_state({result.name: result})
-        figs["mission_timeline"] = plots.mission_timeline(result.missions, last)
+        figs["quota_matrix"] = charts.quota_matrix(result.quotas, last)
+        figs["flights_by_state"] = charts.flights_by_state({result.name: result})
+        figs["mission_timeline"] = charts.mission_timeline(result.missions, last)
         if len(years) > 1:
-            figs["flights_per_year"] = plots.flights_per_year({result.name: result})
-            figs["flights_over_years"] = years_plots.flights_over_years(result)
-            figs["quota_matrices_by_year"] = plots.quota_matrices(
+            figs["flights_per_year"] = charts.flights_per_year({result.name: result})
+            figs["flights_over_years"] = year_charts.flights_over_years(result)
+            figs["quota_matrices_by_year"] = charts.quota_matrices(
                 {str(y): result for y in _sample_years(years)},
                 {str(y): int(y) for y in _sample_years(years)})
         if scenario.model.geometry.enabled:
-            figs["map_imaged_fraction"] = map_plots.imaged_fraction_maps(
+            figs["map_imaged_fraction"] = maps.imaged_fraction_maps(
                 {result.name: result}, res_km)
-            figs["map_imaged_cells"] = map_plots.imaged_cells_map(result, res_km)
-            over = years_plots.coverage_over_years(result) if len(years) > 1 else None
+            figs["map_imaged_cells"] = maps.imaged_cells_map(result, res_km)
+            over = year_charts.coverage_over_years(result) if len(years) > 1 else None
             if over is not None:
                 figs["coverage_over_years"] = over
             if result.routes.get("features"):
-                figs["map_routes"] = route_plots.routes_map(result.routes,
+                figs["map_routes"] = route_maps.routes_map(result.routes,
                                                             resolution_km=res_km)
     result.figures = figs
     result.report = run_report(result, scenario)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.results import Result, interval
+from simulator.measures.tables import RunTables, interval
 
 HEADLINE_COLUMNS = ("scenario", "measure_id", "measure", "mean", "p05", "p95", "replications")
 STATES = ("RUS", "USA", "BLR", "UKR")  # the states named in the headline table
@@ -43,8 +43,8 @@ class Satellite:
 
 @cache
 def satellites() -> tuple[Satellite, ...]:
-    """The satellite yardstick table (``simulator/data/satellite_yardstick.csv``)."""
-    text = resources.files("simulator").joinpath("data/satellite_yardstick.csv").read_text(
+    """The satellite yardstick table (``simulator/measures/data/satellite_yardstick.csv``)."""
+    text = resources.files("simulator.measures").joinpath("data/satellite_yardstick.csv").read_text(
         "utf-8")
     return tuple(
         Satellite(r["id"], float(r["gsd_m"]) if r["gsd_m"] else None,
@@ -58,7 +58,7 @@ def yardstick() -> Satellite:
     return next(s for s in satellites() if s.id == "worldview-3")
 
 
-def _per_rep(result: Result, values: pd.Series) -> list[float]:
+def _per_rep(result: RunTables, values: pd.Series) -> list[float]:
     """One value per replication (0 where a replication has no rows)."""
     return values.reindex(range(result.replications), fill_value=0.0).astype(float).tolist()
 
@@ -91,7 +91,7 @@ def access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],
     return total / weight if weight else math.nan
 
 
-def headline_rows(result: Result, areas: Mapping[str, float]) -> list[dict[str, Any]]:
+def headline_rows(result: RunTables, areas: Mapping[str, float]) -> list[dict[str, Any]]:
     """The headline measures of one run as ``headline.csv`` rows."""
     cov, mis, reps = result.coverage, result.missions, result.replications
     years = sorted(int(y) for y in result.summary.get("years", [])) or sorted(
@@ -155,7 +155,7 @@ def headline_rows(result: Result, areas: Mapping[str, float]) -> list[dict[str, 
     return rows
 
 
-def headline_frame(result: Result, areas: Mapping[str, float]) -> pd.DataFrame:
+def headline_frame(result: RunTables, areas: Mapping[str, float]) -> pd.DataFrame:
     """``headline.csv`` of one run."""
     return pd.DataFrame(headline_rows(result, areas), columns=list(HEADLINE_COLUMNS))
 

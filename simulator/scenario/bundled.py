@@ -7,7 +7,7 @@ from pathlib import Path
 
 def bundled_dir() -> Path | None:
     """The bundled ``scenarios/`` folder (current directory first, then the source tree)."""
-    for candidate in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[1] / "scenarios"):
+    for candidate in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
         if candidate.is_dir():
             return candidate
     return None

@@ -1,4 +1,4 @@
-"""From a validated :class:`~simulator.scenario.Scenario` to the engine's frozen inputs."""
+"""From a validated :class:`~simulator.scenario.schema.Scenario` to the engine's frozen inputs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from simulator.engine.config import EngineConfig
 from simulator.engine.fleets import Aircraft, load_fleet
 from simulator.engine.operations import load_operations
-from simulator.scenario import Scenario
+from simulator.scenario.schema import Scenario
 from simulator.treaty import load_registry
 from simulator.treaty.distribution import ReviewOutcome
 from simulator.treaty.quotas import QuotaRules, Refusal, Suspension, Transfer

@@ -78,7 +78,7 @@ def _shared_config(job: Job) -> EngineConfig:
 
 def replicate(job: Job) -> ReplicationOutput:
     """Run one replication and reduce it to rows (module level: picklable for any executor)."""
-    from simulator.measures import effective_coverage
+    from simulator.measures.sharing import effective_coverage
 
     start = time.perf_counter()
     config = _shared_config(job)
@@ -110,7 +110,7 @@ def replicate(job: Job) -> ReplicationOutput:
                 sharing.append({"replication": job.index, **row})
     cumulative: list[dict[str, Any]] = []
     if config.geometry and len(config.years) > 1:
-        from simulator.cumulative import cumulative_rows
+        from simulator.measures.cumulative import cumulative_rows
 
         territory: dict[str, float] = {}
         for row in res.coverage:
@@ -295,7 +295,7 @@ def run_jobs(
 def _check_checkpoint_folder(folder: Path, indices: list[int]) -> None:
     """Create the checkpoint folder; refuse, naming it, a file in its place or a folder where a
     replication's file belongs (damaged files are only recomputed)."""
-    from simulator.results import OutputError
+    from simulator.outputs.folders import OutputError
 
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: the checkpoint of --resume is not a folder; remove it or "

@@ -1,10 +1,8 @@
-"""Records to DataFrames, summaries with intervals, and results folders on disk.
+"""Results folders on disk: written whole or not at all, locked, never mistaken for a user's.
 
-A results folder (DESIGN section 6) holds ``scenario.toml``, ``manifest.json``, ``quotas.csv``,
-``missions.csv``, ``coverage.csv``, ``access.csv``, ``sharing.csv`` (effective coverage under the
-scenario's data-sharing policy), ``summary.json``, ``figures/`` and ``report.md``. It is written
-into a temporary sibling folder and renamed into place, so an interrupted run never leaves a
-folder that looks complete.
+A results folder (DESIGN section 6) is written into a temporary sibling folder and renamed into
+place, so an interrupted run never leaves a folder that looks complete. A marker file lists what
+this tool wrote, so ``--force`` replaces only folders it made and nothing a user put there.
 """
 
 from __future__ import annotations
@@ -13,24 +11,14 @@ import contextlib
 import errno
 import fcntl
 import json
-import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from simulator.errors import OpenSkiesError
-from simulator.treaty.distribution import COLUMNS as QUOTA_COLUMNS
 
-QUOTA_CSV_COLUMNS = ("replication", *QUOTA_COLUMNS)
-ACCESS_COLUMNS = ("date", "observer", "observed", "allowed", "reason")
-SHARING_COLUMNS = ("replication", "year", "consumer", "observed", "imaged_km2")
 FILES = (
     "scenario.toml",
     "manifest.json",
@@ -51,71 +39,6 @@ TEMP_TAG = ".openskies-temporary"  # inside the temporary folders this tool make
 
 class OutputError(OpenSkiesError):
     """A results folder that cannot be written."""
-
-
-def interval(values: Any) -> dict[str, float]:
-    """Mean and 90 % interval (5th and 95th percentiles) of replicated values."""
-    arr = np.asarray(list(values), dtype=float)
-    arr = arr[~np.isnan(arr)]
-    if arr.size == 0:
-        return {"mean": math.nan, "p05": math.nan, "p95": math.nan, "n": 0}
-    return {
-        "mean": float(arr.mean()),
-        "p05": float(np.percentile(arr, 5)),
-        "p95": float(np.percentile(arr, 95)),
-        "n": int(arr.size),
-    }
-
-
-@dataclass
-class Result:
-    """What one scenario run produced, as DataFrames (see DESIGN section 6)."""
-
-    name: str
-    scenario_toml: str
-    missions: pd.DataFrame
-    quotas: pd.DataFrame
-    coverage: pd.DataFrame
-    access: pd.DataFrame
-    sharing: pd.DataFrame
-    manifest: dict[str, Any]
-    summary: dict[str, Any] = field(default_factory=dict)
-    figures: dict[str, Any] = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
-    report: str = ""
-    cells: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)  # rep 0 imagery
-    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-    routes: dict[str, Any] = field(  # routes.geojson: a FeatureCollection of flown tracks
-        default_factory=lambda: {"type": "FeatureCollection", "features": []}, repr=False
-    )
-    headline: pd.DataFrame | None = field(default=None, repr=False)  # headline.csv
-    pairs: pd.DataFrame | None = field(default=None, repr=False)  # pairs.csv
-    cumulative: pd.DataFrame | None = field(default=None, repr=False)  # multi-year runs
-
-    @property
-    def replications(self) -> int:
-        """How many replications the tables hold."""
-        return int(self.manifest.get("replications", 1))
-
-    def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
-        """Write the results folder atomically; refuse a non-empty folder unless ``force``."""
-        return write_folder(self, Path(directory), force)
-
-    def __repr__(self) -> str:
-        return (
-            f"Result({self.name!r}, replications={self.replications}, "
-            f"missions={len(self.missions)}, years={sorted(self.coverage['year'].unique())})"
-            if len(self.coverage)
-            else f"Result({self.name!r})"
-        )
-
-
-def frame(rows: list[Mapping[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """A DataFrame with exactly ``columns``, in that order, even when empty."""
-    return pd.DataFrame(list(rows), columns=list(columns))
-
-
-def _csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
 def lock_path(target: Path) -> Path:
@@ -364,85 +287,3 @@ def _swap(tmp: Path, target: Path) -> None:
                 (target / TEMP_TAG).unlink()
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def save_figures(figures: Mapping[str, Any], folder: Path) -> None:
-    """Each figure as ``folder/NAME.png``."""
-    folder.mkdir(exist_ok=True)
-    for name, fig in sorted(figures.items()):
-        fig.savefig(folder / f"{name}.png", dpi=110, metadata={"Software": None})
-
-
-def write_folder(result: Result, target: Path, force: bool) -> Path:
-    """Write everything into a temporary sibling and rename it to ``target``."""
-    with atomic_folder(target, force) as tmp:
-        (tmp / "scenario.toml").write_text(result.scenario_toml, encoding="utf-8")
-        _csv(result.quotas, tmp / "quotas.csv")
-        _csv(result.missions, tmp / "missions.csv")
-        _csv(result.coverage, tmp / "coverage.csv")
-        _csv(result.access, tmp / "access.csv")
-        _csv(result.sharing, tmp / "sharing.csv")
-        (tmp / "routes.geojson").write_text(
-            json.dumps(_clean(result.routes), separators=(",", ":")) + "\n", encoding="utf-8"
-        )
-        if result.headline is not None:
-            _csv(result.headline, tmp / "headline.csv")
-        if result.pairs is not None:
-            _csv(result.pairs, tmp / "pairs.csv")
-        if result.cumulative is not None and len(result.cumulative):
-            _csv(result.cumulative, tmp / "cumulative.csv")
-        for name, table in sorted(result.extra_tables.items()):
-            _csv(table, tmp / name)
-        (tmp / "summary.json").write_text(_json(result.summary), encoding="utf-8")
-        save_figures(result.figures, tmp / "figures")
-        (tmp / "report.md").write_text(result.report or "", encoding="utf-8")
-        (tmp / "manifest.json").write_text(_json(result.manifest), encoding="utf-8")
-    return target.resolve()
-
-
-def _json(data: Any) -> str:
-    return json.dumps(_clean(data), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return _clean(float(value))
-    return value
-
-
-def load_result(directory: str | os.PathLike[str]) -> Result:
-    """Read a results folder back (figures are not reloaded)."""
-    folder = Path(directory)
-    if not (folder / "manifest.json").exists():
-        raise OutputError(f"{folder}: not a results folder (no manifest.json)")
-    read = lambda name: pd.read_csv(folder / name, keep_default_na=False, na_values=[""])  # noqa: E731
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return Result(
-        name=manifest.get("scenario", folder.name),
-        scenario_toml=(folder / "scenario.toml").read_text(encoding="utf-8"),
-        missions=read("missions.csv"),
-        quotas=read("quotas.csv"),
-        coverage=read("coverage.csv"),
-        access=read("access.csv"),
-        sharing=read("sharing.csv"),
-        manifest=manifest,
-        summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-        report=(folder / "report.md").read_text(encoding="utf-8"),
-        headline=read("headline.csv") if (folder / "headline.csv").exists() else None,
-        pairs=read("pairs.csv") if (folder / "pairs.csv").exists() else None,
-        cumulative=read("cumulative.csv") if (folder / "cumulative.csv").exists() else None,
-        **_routes(folder),
-    )
-
-
-def _routes(folder: Path) -> dict[str, Any]:
-    path = folder / "routes.geojson"  # folders written before it existed have none
-    return {"routes": json.loads(path.read_text(encoding="utf-8"))} if path.exists() else {}

@@ -1,7 +1,7 @@
 """Figures of a run or a comparison (matplotlib, Agg; our own projection, no cartopy).
 
 Every function returns a :class:`matplotlib.figure.Figure`; the report saves them as PNG.
-Maps are in ``simulator.map_plots``.
+Maps are in ``simulator.outputs.maps``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from simulator.figure import Figure
+from simulator.outputs.figure import Figure
 
 STATUS_COLOURS = {
     "completed": "#2b8cbe",

@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from simulator import __version__, map_plots, plots
-from simulator.headline import HEADLINE_COLUMNS, NAMES
-from simulator.report import assumption_lines, caveat_lines, cell
-from simulator.results import Result
+from simulator.measures.headline import HEADLINE_COLUMNS, NAMES
+from simulator.outputs import charts, maps
+from simulator.outputs.report import assumption_lines, caveat_lines, cell
+from simulator.outputs.result import Result
+from simulator.version import __version__
 
 BAR_MEASURES = ("access_weighted_share", "flights_flown", "imaged_km2",
                 "satellite_equivalent_days", "shared_km2_USA_of_RUS")
@@ -187,21 +188,21 @@ def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.D
     }
     bars = table[table["measure_id"].isin(BAR_MEASURES)]
     figs = {
-        "headline_measures": plots.measures_bars(bars),
-        "quota_matrices": plots.quota_matrices(results, last_year),
-        "flights_by_state": plots.flights_by_state(results),
+        "headline_measures": charts.measures_bars(bars),
+        "quota_matrices": charts.quota_matrices(results, last_year),
+        "flights_by_state": charts.flights_by_state(results),
     }
     mapped = {label: res for label, res in results.items()
               if len(res.coverage) and res.coverage["imaged_km2"].notna().any()}
     if mapped:
-        figs["map_imaged_fraction"] = map_plots.imaged_fraction_maps(mapped)
+        figs["map_imaged_fraction"] = maps.imaged_fraction_maps(mapped)
     if len(mapped) > 1:
-        figs["map_difference"] = map_plots.difference_maps(mapped)
+        figs["map_difference"] = maps.difference_maps(mapped)
     for label, res in results.items():
         if res.cells:
-            figs[f"map_imaged_cells_{label}"] = map_plots.imaged_cells_map(res)
+            figs[f"map_imaged_cells_{label}"] = maps.imaged_cells_map(res)
     first = next(iter(results.values()))
-    figs["mission_timeline"] = plots.mission_timeline(first.missions, last_year[labels[0]])
+    figs["mission_timeline"] = charts.mission_timeline(first.missions, last_year[labels[0]])
     reps = sorted({r.replications for r in results.values()})
     seeds = sorted({str(r.manifest.get("seed")) for r in results.values()})
     lines = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from simulator.comparison_report import comparison, comparison_manifest
-from simulator.results import Result, _csv, _json, atomic_folder, save_figures, write_folder
+from simulator.outputs.comparison_report import comparison, comparison_manifest
+from simulator.outputs.folders import atomic_folder
+from simulator.outputs.result import Result, json_text, save_figures, write_csv, write_folder
 
 
 def write_comparison(results: Mapping[str, Result], target: Path, force: bool = False,
@@ -18,9 +19,9 @@ def write_comparison(results: Mapping[str, Result], target: Path, force: bool = 
         for label, res in results.items():
             write_folder(res, tmp / label, force=False)
         save_figures(figures, tmp / "figures")
-        _csv(table, tmp / "headline.csv")
+        write_csv(table, tmp / "headline.csv")
         manifest = comparison_manifest(results, list(command) if command else None)
-        (tmp / "manifest.json").write_text(_json(manifest), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json_text(manifest), encoding="utf-8")
         (tmp / "report.md").write_text(report, encoding="utf-8")
     return target.resolve()
 

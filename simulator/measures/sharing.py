@@ -1,0 +1,94 @@
+"""Measure 4 of DESIGN section 5, effective coverage with data sharing: the area of each observed
+state whose imagery a consumer state can obtain under a policy:
+
+* ``none``: only flights it took part in;
+* ``treaty``: a State Party can obtain copies of the data of every observation flight
+  (Art. IX Sec. IV para 1), so it gets all flights' imagery while it is a party;
+* ``allies``: as ``treaty``, and the listed non-parties (e.g. the US after it left) also
+  receive the imagery of flights by NATO members, Russia's stated reason for leaving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from simulator.treaty.registry import Registry
+
+Imagery = Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+AreaOf = Callable[[np.ndarray, np.ndarray], float]
+
+
+def _holder_states(registry: Registry, holder: str, year: int) -> set[str]:
+    days = [dt.date(year, 1, 1), dt.date(year, 7, 1), dt.date(year, 12, 31)]
+    return {s for d in days for s in registry.members(holder, d)} or (
+        {holder} if holder in registry.state_codes else set()
+    )
+
+
+def sources_for(
+    registry: Registry,
+    consumer: str,
+    observers: Sequence[str],
+    year: int,
+    policy: str,
+    recipients: Sequence[str],
+) -> set[str]:
+    """The observer holders whose imagery ``consumer`` (a state) obtains in ``year``."""
+    own = {o for o in observers if consumer in _holder_states(registry, o, year)}
+    if policy == "none":
+        return own
+    is_party = consumer in registry.parties_during(year)
+    if is_party:
+        return set(observers)  # Art. IX Sec. IV para 1: copies of all flights' data
+    if policy == "allies" and consumer in recipients:
+        end = dt.date(year, 12, 31)
+        allies = {
+            o
+            for o in observers
+            if any(registry.is_nato_member(s, end) for s in _holder_states(registry, o, year))
+        }
+        return own | allies
+    return own
+
+
+def effective_coverage(
+    registry: Registry,
+    imagery: Imagery,
+    year: int,
+    consumers: Sequence[str],
+    policy: str,
+    recipients: Sequence[str],
+    area_of: AreaOf,
+) -> list[dict]:
+    """Rows ``year, consumer, observed, imaged_km2``: imagery of each observed state that each
+    consumer state obtains under ``policy`` (its own territory excluded)."""
+    observers = sorted({o for _, o in imagery})
+    observed_states = sorted({s for s, _ in imagery})
+    rows = []
+    for consumer in consumers:
+        sources = sources_for(registry, consumer, observers, year, policy, recipients)
+        for state in observed_states:
+            if state == consumer:
+                continue
+            parts = [imagery[(state, o)] for o in sorted(sources) if (state, o) in imagery]
+            if not parts:
+                continue
+            gid = np.concatenate([p[0] for p in parts])
+            bits = np.concatenate([p[1] for p in parts])
+            order = np.argsort(gid, kind="stable")
+            gid, bits = gid[order], bits[order]
+            uniq, start = np.unique(gid, return_index=True)
+            area = area_of(uniq, np.bitwise_or.reduceat(bits, start))
+            if area > 0:
+                rows.append(
+                    {
+                        "year": year,
+                        "consumer": consumer,
+                        "observed": state,
+                        "imaged_km2": round(area, 1),
+                    }
+                )
+    return rows
