@@ -114,6 +114,13 @@ def extends_path(parent: str, folder: Path, shown: str) -> Path:
     return candidate
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long for the system: the reader reports it
+        return True
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """Read a file and everything it extends; raise ScenarioError naming the file."""
     shown = str(path)
@@ -179,7 +186,8 @@ def apply_overrides(doc: Mapping[str, Any], overrides: Sequence[str]) -> dict[st
 def load_scenario(
     source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()
 ) -> Scenario:
-    """Read, merge, override and validate a scenario file or dict."""
+    """Read, merge, override and validate a scenario: a file, a bundled scenario's name (when no
+    such file exists) or a dict (which may say ``extends`` too)."""
     if isinstance(source, Mapping):
         shown, doc = "<dict>", copy.deepcopy(dict(source))
         parent = doc.pop("extends", None)
@@ -194,6 +202,7 @@ def load_scenario(
             path = Path(source).resolve()
         except (OSError, ValueError, RuntimeError) as err:
             raise ScenarioError(f"{shown}: not a usable file name ({err})") from None
+        path = extends_path(shown, Path.cwd(), shown) if not _exists(path) else path
         doc = _read(path, ())
         doc.pop("extends", None)
     doc = apply_overrides(doc, overrides)
