@@ -16,6 +16,7 @@ from simulator.experiments.ensemble import (
     ReplicationOutput,
     default_executor,
     make_jobs,
+    max_jobs,
     run_jobs,
     stop_pool,
 )
@@ -34,7 +35,7 @@ from simulator.outputs.result import (
 from simulator.outputs.routes_geojson import feature_collection
 from simulator.scenario.assemble import engine_config
 from simulator.scenario.load import load_scenario
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import MAX_REPLICATIONS, Scenario
 from simulator.treaty.apportion import largest_remainder
 from simulator.treaty.distribution import Distribution, to_rows
 from simulator.version import __version__
@@ -79,9 +80,6 @@ def check_run_arguments(replications: int | None = None, seed: int | None = None
                         jobs: int | None = None) -> None:
     """Refuse run arguments out of range, with a ValueError naming the argument (the same
     limits as a scenario file's ``[run]`` table and the command line)."""
-    from simulator.experiments.ensemble import max_jobs
-    from simulator.scenario.schema import MAX_REPLICATIONS
-
     def whole(name: str, value: object) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name}={value!r}: must be a whole number")

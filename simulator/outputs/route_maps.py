@@ -19,14 +19,13 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 
 from simulator.outputs.figure import Figure
+from simulator.outputs.maps import laea
 
 TERRITORY = "#e0dccf"
 OTHER_LAND = "#f4f4f4"
 
 
 def _projection(lat0: float, lon0: float):
-    from simulator.outputs.maps import laea
-
     return laea(round(lat0, 3), round(lon0, 3))
 
 
