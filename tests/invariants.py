@@ -30,6 +30,7 @@ from simulator.engine.clock import Clock
 from simulator.engine.fleets import load_fleet
 from simulator.engine.planning import MAX_PER_QUARTER
 from simulator.geo.sensors import sensor
+from simulator.treaty.dates import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE
 from simulator.treaty.quotas import (
     QuotaRules,
     accept_limit,
@@ -39,7 +40,6 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE
 
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)  # times are written to the minute

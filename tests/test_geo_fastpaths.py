@@ -33,7 +33,8 @@ from simulator.geo.ellipsoid import (
     unit_vectors,
 )
 from simulator.geo.footprint import combine
-from simulator.geo.routes import GEODESIC_PER_RAD, _sample_legs
+from simulator.geo.leg_sampling import sample_legs
+from simulator.geo.route_types import GEODESIC_PER_RAD
 from simulator.geo.rules import EARTH_KM, REPORT_UP_TO_KM, VERTEX_SPACING_KM
 
 RES_KM = 20.0
@@ -93,7 +94,7 @@ def test_clearance_deficit_equals_querying_every_point(terr, codes, start, max_k
     rules = route_rules(grid, PARTIES_2022, [abkhazia_south_ossetia_corridor(terr)])
     assert rules._coarse is not None
     a, b = _random_legs(start, 60, max_km, seed=len(codes))
-    batch = _sample_legs(a, b)
+    batch = sample_legs(a, b)
     for margin in (3.25, 6.5, 13.0):
         ref = _brute_deficit(rules, batch.xyz, margin)
         assert ref.any() and not ref.all()

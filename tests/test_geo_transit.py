@@ -23,7 +23,7 @@ from simulator.geo import (
 from simulator.geo.ellipsoid import geodesic_km, geodesic_points
 from simulator.geo.regions import area_of_interest, in_boxes, parse_boxes
 from simulator.geo.restrictions import HAWAII_BBOX, KALININGRAD_BBOX, region_of
-from simulator.geo.routes import check_route, evaluate_route, observation_parts
+from simulator.geo.route_checks import check_route, evaluate_route, observation_parts
 
 RES_KM = 25.0
 SWATH_KM = 7.7

@@ -1,4 +1,9 @@
-"""The SimPy model: missions under the treaty's timeline, fleets, weather, one flight at a time."""
+"""The SimPy model: missions under the treaty's timeline, fleets, weather, one flight at a time
+over each observed party, routes through a small service (nominal, or geometric from
+``simulator.geo``). Missions and the world talk through :mod:`simulator.engine.context`.
+
+May import ``simulator.treaty``, ``simulator.geo`` and ``simulator.errors``; nothing above it.
+"""
 
 from simulator.engine.config import EngineConfig
 from simulator.engine.records import COVERAGE_COLUMNS, MISSION_COLUMNS, STATUSES, MissionRecord

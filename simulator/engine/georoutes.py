@@ -38,9 +38,10 @@ from simulator.geo import (
     route_rules,
     sensor,
 )
-from simulator.geo.ellipsoid import EARTH_MEAN_KM, unit_vectors
 from simulator.geo.grid import NSUB, popcount, union_bits
-from simulator.geo.routes import observation_parts, value_density
+from simulator.geo.reach import nearest, reachable_worth
+from simulator.geo.route_checks import observation_parts
+from simulator.geo.route_types import value_density
 from simulator.geo.transit import stop_budget
 
 # An observer choosing "the island variant" plans for the islands: their value is raised this
@@ -124,7 +125,6 @@ class GeoRoutes:
             area_of_interest(a) for a in aois)
         self.transit_charge = geo.get("transit_charge", "territory")
         self.regions = {r.region: r for r in load_regions()}
-        self._near: dict[tuple, np.ndarray] = {}
         self._restrictions: dict[int, Restriction] = {}
         self._trackers: dict[tuple[int, tuple[str, ...]], CoverageTracker] = {}
         self._imagery: dict[int, dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]] = {}
@@ -165,7 +165,7 @@ class GeoRoutes:
                 if airfield_id in sites and airfield_id != spec.stop_airfield:
                     base = Airfield(airfield_id, *sites[airfield_id], km)
                 else:
-                    base = self._nearest(mainland, sites[spec.stop_airfield])
+                    base = nearest(mainland, sites[spec.stop_airfield])
                 out.append(Airfield(base.airfield_id, base.lat, base.lon, km, region=name,
                                     via=(spec.stop_airfield, *sites[spec.stop_airfield])))
             elif spec.kind == "including":
@@ -176,7 +176,7 @@ class GeoRoutes:
         for name, spec in sorted(self.regions.items()):
             if spec.kind == "exclave" and spec.state in members and spec.stop_airfield in sites:
                 stop = sites[spec.stop_airfield]
-                base = self._nearest(mainland, stop)
+                base = nearest(mainland, stop)
                 out.append(Airfield(base.airfield_id, base.lat, base.lon, base.max_distance_km,
                                     region=name, via=(spec.stop_airfield, *stop),
                                     mainland_after=True))
@@ -185,12 +185,6 @@ class GeoRoutes:
     def _stop_of(self, region: str) -> str | None:
         spec = self.regions.get(region)
         return spec.stop_airfield if spec else None
-
-    @staticmethod
-    def _nearest(airfields: list[Airfield], where: tuple[float, float]) -> Airfield:
-        lat, lon = where
-        return min(airfields, key=lambda a: (
-            (a.lat - lat) ** 2 + ((a.lon - lon) * np.cos(np.radians(lat))) ** 2, a.airfield_id))
 
     def weigh(self, observed, members, options, observer, day, parties=()) -> list[float]:
         """Per option, the interest-weighted value of the land not yet imaged this year that
@@ -205,7 +199,7 @@ class GeoRoutes:
         out = []
         for o in options:
             if o.via is None:
-                out.append(self._worth(grid, value, (o.lat, o.lon), o.max_distance_km, swath))
+                out.append(reachable_worth(grid, value, (o.lat, o.lon), o.max_distance_km, swath))
                 continue
             if rules is None:
                 rules = route_rules(grid, [p for p in parties if p in self.territories.party_codes],
@@ -219,27 +213,11 @@ class GeoRoutes:
             _, pool, loop_km = budget
             spec = self.regions[o.region]
             part = region_cells(grid, spec.state, spec.boxes)
-            worth = self._worth(grid, value * part, (o.via[1], o.via[2]), loop_km, swath)
+            worth = reachable_worth(grid, value * part, (o.via[1], o.via[2]), loop_km, swath)
             if o.mainland_after and pool - loop_km > 0:
-                worth += self._worth(grid, value * ~part, (o.lat, o.lon), pool - loop_km, swath)
+                worth += reachable_worth(grid, value * ~part, (o.lat, o.lon), pool - loop_km, swath)
             out.append(worth)
         return out
-
-    def _worth(self, grid, value, where, km, swath) -> float:
-        key = (grid.codes, grid.n_cells, where, round(km, 3))
-        near = self._near.get(key)
-        if near is None:
-            if len(self._near) >= 256:
-                self._near.pop(next(iter(self._near)))
-            cos_d = grid.xyz @ unit_vectors(np.array(where[0]), np.array(where[1]))
-            near = self._near[key] = np.flatnonzero(
-                cos_d >= np.cos(min(km / 2 / EARTH_MEAN_KM, np.pi)))
-        v = value[near]
-        live = v > 0
-        if not live.any():
-            return 0.0
-        area = float(grid.quad_area_km2[near][live].sum())
-        return float(v.sum()) * min(1.0, km * swath / max(area, 1e-9))
 
     # ------------------------------------------------------------------ planning
     def plan(

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.engine.context import MissionContext
 from simulator.engine.fleets import Aircraft, reaches, usable
 from simulator.engine.planning import PlannedMission
 from simulator.engine.records import STATUSES, MissionRecord
 from simulator.engine.routes import Airfield
 from simulator.treaty.quotas import access
-
-if TYPE_CHECKING:
-    from simulator.engine.world import World
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -36,20 +33,20 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _finish(world: World, rec: MissionRecord, status: str, reason: str = "") -> None:
+def _finish(world: MissionContext, rec: MissionRecord, status: str, reason: str = "") -> None:
     rec.status = status
     rec.counted = STATUSES[status]
     rec.reason = reason
     world.records.append(rec)
 
 
-def _pair_status(world: World, m: PlannedMission, day) -> str | None:
+def _pair_status(world: MissionContext, m: PlannedMission, day) -> str | None:
     """Why the flight cannot take place on ``day``, or None if it can (memoised per period)."""
     query = partial(_pair_status_uncached, world)
     return world.per_period(query, m.observers, m.observed, day=day, name="pair_status")
 
 
-def _pair_status_uncached(world: World, observers: tuple[str, ...], observed: str, day):
+def _pair_status_uncached(world: MissionContext, observers: tuple[str, ...], observed: str, day):
     reg, rules = world.registry, world.config.rules
     groups = [reg.members(o, day) for o in observers]
     targets = reg.members(observed, day)
@@ -87,7 +84,11 @@ class Uniforms:
 
 
 def _choose_airfield(
-    world: World, m: PlannedMission, day, u: Uniforms, aircraft: list[Aircraft] | None = None
+    world: MissionContext,
+    m: PlannedMission,
+    day,
+    u: Uniforms,
+    aircraft: list[Aircraft] | None = None,
 ) -> Airfield | None:
     """Where the mission flies from: an airfield of the observed holder, drawn in proportion to
     how much the observer wants what it can reach (the route service's weights; without
@@ -140,7 +141,7 @@ def _holder_sites(reg, observed: str, day) -> dict[str, tuple[float, float]]:
     return {a.airfield_id: (float(a.lat), float(a.lon)) for a in found}
 
 
-def mission(world: World, m: PlannedMission, rng: np.random.Generator):
+def mission(world: MissionContext, m: PlannedMission, rng: np.random.Generator):
     """The life of one planned mission, from notification to the aircraft's return."""
     env, ops, clock = world.env, world.config.operations, world.clock
     u = Uniforms(rng)
@@ -211,7 +212,9 @@ def mission(world: World, m: PlannedMission, rng: np.random.Generator):
     return result
 
 
-def _acquire(world: World, aircraft: Aircraft, airfield: Airfield, eta: float, use_taxi: bool):
+def _acquire(
+    world: MissionContext, aircraft: Aircraft, airfield: Airfield, eta: float, use_taxi: bool
+):
     """Wait for the airframe until it must leave to arrive no later than 24 h after the ETA;
     the granted request, or None."""
     env, ops = world.env, world.config.operations
@@ -251,7 +254,9 @@ def _spare(world, candidates, broken, airfield, eta, use_taxi, u, observer) -> A
     return None
 
 
-def _pick(world: World, candidates: list[Aircraft], airfield: Airfield, observer: str) -> Aircraft:
+def _pick(
+    world: MissionContext, candidates: list[Aircraft], airfield: Airfield, observer: str
+) -> Aircraft:
     """The least busy candidate; among those the observer's own, then one whose range covers
     the maximum distance with at most one refuelling stop (Art. VI Sec. II para 3), then the
     shortest ferry. A free hired aircraft thus beats an own one that is busy."""

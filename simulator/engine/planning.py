@@ -19,8 +19,8 @@ import numpy as np
 
 from simulator.engine.clock import Clock
 from simulator.engine.operations import Operations
+from simulator.treaty.dates import PHASE_IN_END
 from simulator.treaty.distribution import Distribution
-from simulator.treaty.registry import PHASE_IN_END
 
 # Annex H para 2: at most 16 observation flights planned over one Party in a quarter.
 MAX_PER_QUARTER = 16

@@ -1,6 +1,9 @@
-"""Geography of the Treaty on Open Skies: territories, exact-area grids, routes, coverage.
+"""Geography of the Treaty on Open Skies: territories, exact-area grids, regions and areas of
+interest, the route planner (route types, leg sampling, beam search, the geodesic re-check,
+transit legs), sensors and coverage.
 
-Knows nothing of quotas or SimPy; the engine calls it with plain data::
+Imports nothing of the package but ``simulator.errors``: it knows nothing of quotas or SimPy,
+and the engine calls it with plain data::
 
     terr = load_territories(resolution_km=10)
     grid = terr.grid(("BLR", "RUS"))
@@ -40,12 +43,12 @@ _WHERE = {
     "Stop": "transit",
     "plan_with_stop": "transit",
     "transit_path": "transit",
-    "Route": "routes",
-    "check_route": "routes",
-    "evaluate_route": "routes",
+    "Route": "route_types",
+    "check_route": "route_checks",
+    "evaluate_route": "route_checks",
     "naive_route": "routes",
     "plan_route": "routes",
-    "route_rules": "routes",
+    "route_rules": "route_types",
     "DEFAULT_SENSOR_ID": "sensors",
     "MAX_OPTICAL_SWATH_KM": "sensors",
     "MAX_SAR_SWATH_KM": "sensors",

@@ -26,15 +26,9 @@ from shapely.geometry import Point
 from simulator.geo.ellipsoid import GEOD, geodesic_forward, geodesic_km, geodesic_points
 from simulator.geo.grid import StateGrid
 from simulator.geo.restrictions import Restriction
-from simulator.geo.routes import (
-    BudgetBasis,
-    Route,
-    TransitCharge,
-    check_route,
-    evaluate_route,
-    plan_route,
-    route_rules,
-)
+from simulator.geo.route_checks import check_route, evaluate_route
+from simulator.geo.route_types import BudgetBasis, Route, TransitCharge, route_rules
+from simulator.geo.routes import plan_route
 from simulator.geo.rules import RouteRules
 
 TRANSIT_STEP_KM = 5.0  # spacing of the non-party test along a transit leg (planning only)

@@ -1,5 +1,12 @@
-"""The treaty's rules and data: no SimPy, no geometry."""
+"""The treaty's rules and data: the registry of who is a party, in which group and NATO on a
+date, passive and active quotas, requests, the demand model and the annual distribution, each
+rule citing its article. Data files are in ``data/`` with their sources.
 
+Imports nothing of the package but ``simulator.errors``: no SimPy, no geometry, no scenario.
+"""
+
+from simulator.treaty.answers import PassiveQuota, TreatySnapshot
+from simulator.treaty.dates import PHASE_IN_END, TREATY_ENTRY_INTO_FORCE
 from simulator.treaty.distribution import (
     Distribution,
     Grant,
@@ -9,14 +16,7 @@ from simulator.treaty.distribution import (
     to_rows,
 )
 from simulator.treaty.quotas import QuotaRules, Refusal, Transfer, access
-from simulator.treaty.registry import (
-    PHASE_IN_END,
-    TREATY_ENTRY_INTO_FORCE,
-    PassiveQuota,
-    Registry,
-    TreatySnapshot,
-    load_registry,
-)
+from simulator.treaty.registry import Registry, load_registry
 from simulator.treaty.requests import REQUEST_MODELS, Request, requests_for_year
 
 __all__ = [

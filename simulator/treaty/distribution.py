@@ -28,6 +28,7 @@ from typing import Any
 
 from simulator.errors import UnknownCodeError
 from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.dates import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE
 from simulator.treaty.demand import GROUP, holder_class
 from simulator.treaty.quotas import (
     QuotaRules,
@@ -38,7 +39,7 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE, Registry
+from simulator.treaty.registry import Registry
 from simulator.treaty.requests import Request, requests_for_year
 
 #: Columns of the tidy distribution table (``quotas.csv`` without the replication column).

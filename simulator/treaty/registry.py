@@ -22,15 +22,22 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from simulator.errors import UnknownCodeError
-from simulator.treaty.dates import DateLike, parse_date
+from simulator.treaty.airfields import AirfieldQueries
+from simulator.treaty.answers import PassiveQuota, memo
+from simulator.treaty.dates import (
+    PHASE_IN_ACCEPT_FRACTION,
+    PHASE_IN_END,
+    TREATY_ENTRY_INTO_FORCE,
+    DateLike,
+    parse_date,
+)
+from simulator.treaty.snapshots import RecordQueries
 from simulator.treaty.tables import (
     Airfield,
-    FirstDistributionRow,
     Group,
     PassiveQuotaRow,
     State,
@@ -38,105 +45,8 @@ from simulator.treaty.tables import (
     load_tables,
 )
 
-# Art. XVII para 2; Dutch treaty database: the treaty entered into force on 1 Jan 2002.
-TREATY_ENTRY_INTO_FORCE = dt.date(2002, 1, 1)
-# Art. XVIII Sec. II para 1: the phasing period runs "until 31 December of the third year
-# following the year during which entry into force takes place".
-PHASE_IN_END = dt.date(TREATY_ENTRY_INTO_FORCE.year + 3, 12, 31)
-# Annex A Sec. II para 1: the first distribution is valid for one period, from entry into force
-# to 31 December of the following year (history calibration F05): 2002-2003.
-FIRST_PERIOD_END = dt.date(TREATY_ENTRY_INTO_FORCE.year + 1, 12, 31)
-# Annex A Sec. II paras 1-2: during phasing a party accepts no more than 75 per cent of its
-# passive quota, rounded down.
-PHASE_IN_ACCEPT_FRACTION = 0.75
 
-
-@dataclass(frozen=True)
-class PassiveQuota:
-    """The passive quota of a quota holder in a calendar year."""
-
-    holder: str
-    year: int
-    quota: int  # Annex A Sec. I (or the assumption standing in for an OSCC decision)
-    accept_limit: int  # flights it is obliged to accept that year (75 % rule through 2005)
-    status: str  # treaty, official statement, assumption, scenario
-    source: str
-    reasoning: str = ""
-
-    @property
-    def phase_in(self) -> bool:
-        """True when the 75 % rule of Annex A Sec. II caps ``accept_limit``."""
-        return self.accept_limit < self.quota
-
-
-@dataclass(frozen=True)
-class ResolvedDistance:
-    """The maximum flight distance in force for one airfield (and region) on a date."""
-
-    airfield_id: str
-    airfield: str
-    region: str | None
-    distance_km: float
-    basis: str  # annex_a_1992, reported, assumption
-    year_seen: int | None
-    back_dated: bool  # True when the only value known was seen after the date asked about
-    source: str
-
-
-@dataclass(frozen=True)
-class Anomaly:
-    """A known inconsistency of the printed treaty text, reported rather than raised."""
-
-    code: str
-    message: str
-    reference: str
-
-
-@dataclass(frozen=True)
-class HolderSnapshot:
-    """One quota holder as it stands on a date."""
-
-    holder: str
-    name: str
-    members: tuple[str, ...]
-    nato: bool
-    passive_quota: PassiveQuota
-    airfields: tuple[ResolvedDistance, ...]
-
-
-@dataclass(frozen=True)
-class TreatySnapshot:
-    """Everything the registry knows about one date."""
-
-    date: dt.date
-    states_parties: tuple[str, ...]
-    signatories: tuple[str, ...]
-    nato_members: tuple[str, ...]
-    groups: tuple[Group, ...]
-    holders: tuple[HolderSnapshot, ...]
-    data_hash: str
-
-
-def _memo(method):
-    """Cache a query per registry instance: registries are immutable, and the engine asks the
-    same questions (who is a party on this day?) thousands of times a run."""
-    name = method.__name__
-
-    @functools.wraps(method)
-    def wrapper(self, *args):
-        key = (name, *args)
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = method(self, *args)
-            return value
-        except TypeError:  # an unhashable argument: let the method validate it
-            return method(self, *args)
-
-    return wrapper
-
-
-class Registry:
+class Registry(AirfieldQueries, RecordQueries):
     """Date-based queries over the treaty tables. Build with :func:`load_registry`."""
 
     def __init__(self, tables: TreatyTables):
@@ -188,7 +98,7 @@ class Registry:
             raise UnknownCodeError(code, self.holder_codes)
 
     # ------------------------------------------------------------- membership
-    @_memo
+    @memo
     def is_party(self, code: str, on: DateLike) -> bool:
         """Whether ``code`` is a State Party on the date (Art. XVII para 6; Art. XV para 2)."""
         state, day = self.state(code), parse_date(on)
@@ -198,13 +108,13 @@ class Registry:
             return False
         return state.withdrawal_effective is None or day < state.withdrawal_effective
 
-    @_memo
+    @memo
     def states_parties(self, on: DateLike) -> tuple[str, ...]:
         """The States Parties on the date, sorted by code."""
         day = parse_date(on)
         return tuple(c for c in sorted(self._states) if self.is_party(c, day))
 
-    @_memo
+    @memo
     def parties_during(self, year: int) -> tuple[str, ...]:
         """States that are parties on at least one day of ``year``, sorted."""
         days = {dt.date(year, 1, 1), dt.date(year, 12, 31)}
@@ -225,13 +135,13 @@ class Registry:
             if s.kind == "signatory" and not self.is_party(c, day)
         )
 
-    @_memo
+    @memo
     def is_nato_member(self, code: str, on: DateLike) -> bool:
         """Whether the state is a NATO member on the date."""
         since = self.state(code).nato_member_since
         return since is not None and since <= parse_date(on)
 
-    @_memo
+    @memo
     def nato_members(self, on: DateLike) -> tuple[str, ...]:
         """States Parties that are NATO members on the date."""
         day = parse_date(on)
@@ -250,7 +160,7 @@ class Registry:
             if self._group_exists(g, day) and any(self.is_party(m, day) for m in g.members)
         )
 
-    @_memo
+    @memo
     def group_of(self, code: str, on: DateLike) -> str | None:
         """The id of the group the state belongs to on the date, or None."""
         self.state(code)
@@ -261,18 +171,18 @@ class Registry:
         return None
 
     # ----------------------------------------------------------- quota holders
-    @_memo
+    @memo
     def quota_holder(self, code: str, on: DateLike) -> str:
         """The quota holder a state belongs to on the date: its group's id, or its own code."""
         return self.group_of(code, on) or code
 
-    @_memo
+    @memo
     def quota_holders(self, on: DateLike) -> tuple[str, ...]:
         """The quota holders on the date: groups resolved, one entry per holder, sorted."""
         day = parse_date(on)
         return tuple(sorted({self.quota_holder(c, day) for c in self.states_parties(day)}))
 
-    @_memo
+    @memo
     def members(self, holder: str, on: DateLike) -> tuple[str, ...]:
         """The States Parties that make up the holder on the date (empty if none are)."""
         self._check_holder(holder)
@@ -291,13 +201,13 @@ class Registry:
         self._check_holder(holder)
         return self._groups[holder].name if holder in self._groups else self._states[holder].name
 
-    @_memo
+    @memo
     def holder_is_nato(self, holder: str, on: DateLike) -> bool:
         """Whether every member of the holder is a NATO member on the date (Benelux: yes)."""
         members = self.members(holder, on)
         return bool(members) and all(self.is_nato_member(m, on) for m in members)
 
-    @_memo
+    @memo
     def passive_quota(self, holder: str, year: int) -> PassiveQuota:
         """The holder's passive quota in ``year``, with the 75 % phase-in limit through 2005."""
         self._check_holder(holder)
@@ -318,119 +228,11 @@ class Registry:
             limit = math.floor(PHASE_IN_ACCEPT_FRACTION * row.quota)
         return PassiveQuota(holder, year, row.quota, limit, row.status, row.source, row.reasoning)
 
-    # ------------------------------------------------------ airfields, distances
-    def _holder_states(self, holder: str) -> tuple[str, ...]:
-        return self._groups[holder].members if holder in self._groups else (holder,)
 
-    @_memo
-    def airfields(
-        self, holder: str, on: DateLike | None = None, role: str = "open_skies_airfield"
-    ) -> tuple[Airfield, ...]:
-        """The holder's sites with a role flag (see :class:`Airfield`) designated by ``on``."""
-        self._check_holder(holder)
-        day = parse_date(on) if on is not None else None
-        sites = [a for s in self._holder_states(holder) for a in self._airfields.get(s, [])]
-        found = [a for a in sites if getattr(a, role)]
-        valid = [a for a in found if day is None or a.valid_from is None or a.valid_from <= day]
-        if not valid and found:
-            # Annex E para 1: every party designates an Open Skies airfield. A holder whose
-            # known sites were all designated later (Belarus's, dated to the BY-RU group's
-            # historical end, when a scenario ends the group earlier) uses the first of them,
-            # back-dated, as max_flight_distances does with distances seen later.
-            first = min(a.valid_from for a in found if a.valid_from is not None)
-            valid = [a for a in found if a.valid_from == first]
-        return tuple(sorted(valid, key=lambda a: a.airfield_id))
 
-    @_memo
-    def max_flight_distances(self, holder: str, on: DateLike) -> tuple[ResolvedDistance, ...]:
-        """The maximum flight distance in force from each Open Skies airfield on the date.
 
-        Annex A Sec. III lists distances per airfield; later values are the ones reported for
-        individual flights. For each airfield and region, the value seen most recently on or
-        before the date's year applies; a value with no airfield applies to all of the party's
-        airfields. When the only known value was seen later, it is used and flagged back-dated.
-        """
-        self._check_holder(holder)
-        day = parse_date(on)
-        states = set(self._holder_states(holder))
-        rows = [r for r in self.tables.max_flight_distances if r.party in {holder, *states}]
-        by_id = {a.airfield_id: a for a in self.tables.airfields}
-        keys: set[tuple[str, str | None]] = {
-            (a.airfield_id, None) for a in self.airfields(holder, day)
-        }
-        keys |= {(r.airfield_id, r.region) for r in rows if r.airfield_id and r.region}
-        resolved = []
-        for airfield_id, region in sorted(keys, key=lambda k: (k[0], k[1] or "")):
-            if by_id[airfield_id].state not in states:
-                continue
-            located = by_id[airfield_id].state
-            candidates = [
-                r
-                for r in rows
-                if (r.airfield_id == airfield_id and r.region == region)
-                or (
-                    r.airfield_id is None
-                    and region is None
-                    and located in self._holder_states(r.party)
-                )
-            ]
-            if not candidates:
-                continue
-            seen = [r for r in candidates if (r.year_seen or 0) <= day.year]
-            # Latest value wins; an airfield's own value beats a party-wide one of the same year.
-            pick_from = seen or candidates
-            chooser = max if seen else min
-            best = chooser(pick_from, key=lambda r: ((r.year_seen or 0), r.airfield_id is not None))
-            resolved.append(
-                ResolvedDistance(
-                    airfield_id=airfield_id,
-                    airfield=by_id[airfield_id].name,
-                    region=region,
-                    distance_km=best.distance_km,
-                    basis=best.basis,
-                    year_seen=best.year_seen,
-                    back_dated=not seen,
-                    source=best.source,
-                )
-            )
-        return tuple(resolved)
 
-    # ------------------------------------------------------- first distribution
-    def first_distribution(self) -> tuple[FirstDistributionRow, ...]:
-        """The first distribution of active quotas (Annex A Sec. II para 1), as printed."""
-        return self.tables.first_distribution
 
-    def first_distribution_received(self) -> dict[str, int]:
-        """Flights over each observed holder in the first distribution, shared flights once."""
-        totals: dict[str, int] = {}
-        counted_shared: set[tuple[str, str]] = set()
-        for row in self.tables.first_distribution:
-            if row.shared_flight_id:
-                # Annex A Sec. II: "one observation flight, shared with ..." counts once.
-                key = (row.observed, row.shared_flight_id)
-                if key in counted_shared:
-                    continue
-                counted_shared.add(key)
-            totals[row.observed] = totals.get(row.observed, 0) + row.flights
-        return dict(sorted(totals.items()))
-
-    def first_distribution_anomalies(self) -> tuple[Anomaly, ...]:
-        """Where the printed first distribution breaks the treaty's own 75 % rule."""
-        found = []
-        for holder, flights in self.first_distribution_received().items():
-            limit = self.passive_quota(holder, TREATY_ENTRY_INTO_FORCE.year).accept_limit
-            if flights > limit:
-                found.append(
-                    Anomaly(
-                        code="first-distribution-over-75-percent",
-                        message=(
-                            f"the printed first distribution puts {flights} flights over "
-                            f"{holder}, above its 75 % limit of {limit}"
-                        ),
-                        reference="Annex A Sec. II para 1",
-                    )
-                )
-        return tuple(found)
 
     # ------------------------------------------------------------ change dates
     @functools.cached_property
@@ -457,30 +259,6 @@ class Registry:
         index = bisect.bisect_right(self.membership_change_dates, day)
         return self.membership_change_dates[index - 1] if index else dt.date.min
 
-    # ----------------------------------------------------------------- snapshot
-    def snapshot(self, on: DateLike) -> TreatySnapshot:
-        """The treaty's state on a date, for reports and the ``registry`` command."""
-        day = parse_date(on)
-        holders = tuple(
-            HolderSnapshot(
-                holder=h,
-                name=self.holder_name(h),
-                members=self.members(h, day),
-                nato=self.holder_is_nato(h, day),
-                passive_quota=self.passive_quota(h, day.year),
-                airfields=self.max_flight_distances(h, day),
-            )
-            for h in self.quota_holders(day)
-        )
-        return TreatySnapshot(
-            date=day,
-            states_parties=self.states_parties(day),
-            signatories=self.signatories(day),
-            nato_members=self.nato_members(day),
-            groups=self.active_groups(day),
-            holders=holders,
-            data_hash=self.tables.data_hash,
-        )
 
     # ---------------------------------------------------------------- overrides
     def with_overrides(

@@ -22,6 +22,7 @@ from typing import Any
 
 from simulator.errors import OpenSkiesError
 from simulator.treaty.apportion import largest_remainder
+from simulator.treaty.dates import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE
 from simulator.treaty.demand import DemandModel, join_partners, observer_requests
 from simulator.treaty.quotas import (
     QuotaRules,
@@ -30,7 +31,7 @@ from simulator.treaty.quotas import (
     holders_in_year,
     observer_capacity,
 )
-from simulator.treaty.registry import FIRST_PERIOD_END, TREATY_ENTRY_INTO_FORCE, Registry
+from simulator.treaty.registry import Registry
 from simulator.treaty.tables import data_dir
 
 

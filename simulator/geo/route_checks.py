@@ -1,0 +1,171 @@
+"""The exact re-check of a route on WGS84 geodesics every 1 km (length, clearances, capped
+regions; transit legs flagged) and its footprint: the parts flown with sensors on."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+
+from simulator.geo.ellipsoid import (
+    geodesic_km,
+    geodesic_points,
+    to_latlon,
+    unit_vectors,
+)
+from simulator.geo.footprint import footprint
+from simulator.geo.grid import NSUB, StateGrid, popcount, union_bits
+from simulator.geo.route_types import (
+    CHECK_STEP_KM,
+    BudgetBasis,
+    Route,
+    TransitCharge,
+    imaged_bits_at,
+)
+from simulator.geo.rules import RouteRules
+
+
+# ----------------------------------------------------------------- checking
+def check_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]],
+                max_distance_km: float, rules: RouteRules,
+                basis: BudgetBasis = "route", transit: Sequence[bool] = (),
+                transit_charge: TransitCharge = "territory",
+                ) -> tuple[float, float, dict[str, float], dict[str, float], tuple[str, ...]]:
+    """Re-check a route on WGS84 geodesics sampled every 1 km.
+
+    ``transit`` flags the legs flown with sensors off (Art. VII; Art. IV para 4): they may
+    cross a State Party's land but no non-party's, keep no clearances and count in capped
+    regions. ``transit_charge="territory"`` (default) charges only their km over the observed
+    territory against the maximum distance: Art. II para 11 measures it "over the territory
+    of the observed State Party", and a sensors-off leg over the sea or a transit state is no
+    observation (an INTERPRETATION: the treaty is silent on transit inside a mission);
+    ``"full"`` charges every km.
+    Returns (length, length over territory, km per capped region, clearances, violations).
+    """
+    lats, lons, legs = [], [], []
+    for k, ((la1, lo1), (la2, lo2)) in enumerate(itertools.pairwise(waypoints)):
+        la, lo = geodesic_points(la1, lo1, la2, lo2, CHECK_STEP_KM)
+        lats.append(la)
+        lons.append(lo)
+        legs.append(np.full(len(la), k))
+    if not lats:
+        return 0.0, 0.0, {r.name: 0.0 for r in rules.caps}, {}, ()
+    lat = np.concatenate(lats)
+    lon = np.concatenate(lons)
+    leg = np.concatenate(legs)
+    flags = np.zeros(len(waypoints) - 1, bool)
+    flags[: len(transit)] = np.asarray(transit, bool)[: len(flags)]
+    on_transit = flags[leg]
+    same_leg = leg[:-1] == leg[1:]
+    seg = geodesic_km(lat[:-1], lon[:-1], lat[1:], lon[1:]) * same_leg
+    seg_transit = on_transit[:-1] & same_leg
+    xyz = unit_vectors(lat, lon)
+    mlat, mlon = to_latlon(xyz[:-1] + xyz[1:])  # segment midpoints
+    territory = grid.territories.union(grid.codes)
+    over = shapely.contains_xy(territory, mlon, mlat)
+    length = float(seg.sum())
+    over_km = float(seg[over].sum())
+    region_km = {r.name: float(seg[m].sum())
+                 for r, m in zip(rules.caps, rules.cap_masks(mlat, mlon), strict=True)}
+    clear = rules.min_clearances(xyz[~on_transit]) if (~on_transit).any() else {}
+    viol = []
+    observing = seg[~seg_transit]
+    charged = (float(observing.sum()) if basis == "route"
+               else float(seg[over & ~seg_transit].sum()))
+    charged += float(seg[seg_transit].sum()) if transit_charge == "full" \
+        else float(seg[over & seg_transit].sum())
+    if charged > max_distance_km + 1e-6:
+        # Art. II para 11 / Annex A Sec. III: the maximum flight distance
+        viol.append(f"{basis} length {charged:.1f} km > maximum {max_distance_km:.1f} km")
+    tol = CHECK_STEP_KM / 2
+    for c in rules.clearances:
+        need = c.clearance_km + tol if c.kind != "foreign_land" else tol
+        if clear.get(c.name, np.inf) < need:
+            viol.append(f"{c.name}: closest approach {clear[c.name]:.2f} km < {need:.2f} km")
+    if on_transit.any():
+        # Art. VII para 1: transit over the territory of States Parties; none over a non-party
+        bad = rules.over_non_party(lat[on_transit], lon[on_transit])
+        if bad.any():
+            viol.append(f"transit leg over non-party land ({int(bad.sum())} km)")
+    for r in rules.caps:
+        if region_km[r.name] > r.max_km + 1e-6:
+            viol.append(f"{r.name}: {region_km[r.name]:.1f} km > cap {r.max_km:.1f} km")
+    return length, over_km, region_km, clear, tuple(viol)
+
+
+def evaluate_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]], swath_km: float,
+                   max_distance_km: float, rules: RouteRules, imaged: Any = None,
+                   priority: np.ndarray | None = None, sar_swath_km: float = 0.0,
+                   basis: BudgetBasis = "route", planner: str = "given",
+                   transit: Sequence[bool] = (),
+                   transit_charge: TransitCharge = "territory") -> Route:
+    """Rasterise and re-check any route: imaged, new and valued area, and rule violations.
+
+    Legs flagged in ``transit`` are flown with sensors off: they image nothing."""
+    wp = tuple((float(a), float(b)) for a, b in waypoints)
+    flags = tuple(bool(t) for t in transit)[: max(len(wp) - 1, 0)]
+    flags = flags + (False,) * (max(len(wp) - 1, 0) - len(flags)) if any(flags) else ()
+    length, over_km, region_km, clear, viol = check_route(grid, wp, max_distance_km, rules,
+                                                          basis, flags, transit_charge)
+    parts = observation_parts(wp, flags)
+    cells, bits = _footprint_parts(grid, parts, swath_km)
+    sar = np.zeros(len(cells), np.uint64)
+    if sar_swath_km > 0:
+        c_sar, s_bits = _footprint_parts(grid, parts, sar_swath_km)
+        allc = np.union1d(cells, c_sar)
+        merged = np.zeros(len(allc), np.uint64)
+        merged[np.searchsorted(allc, cells)] |= bits
+        sar = np.zeros(len(allc), np.uint64)
+        sar[np.searchsorted(allc, c_sar)] = s_bits
+        merged |= sar
+        cells, bits = allc, merged
+    before = imaged_bits_at(grid, imaged, cells)
+    new = bits & ~before
+    area = grid.quad_area_km2[cells] / NSUB
+    new_area = area * popcount(new)
+    pr = np.ones(len(cells)) if priority is None else np.asarray(priority, float)[cells]
+    transit_km = sum(float(geodesic_km(a[0], a[1], b[0], b[1]))
+                     for (a, b), t in zip(itertools.pairwise(wp), flags, strict=False) if t)
+    return Route(
+        waypoints=wp, length_km=length, length_over_territory_km=over_km,
+        cells=cells, bits=bits, sar_bits=sar,
+        imaged_km2=float(np.sum(area * popcount(bits))), new_km2=float(new_area.sum()),
+        value=float(np.sum(new_area * pr)), swath_km=float(swath_km),
+        sar_swath_km=float(sar_swath_km), max_distance_km=float(max_distance_km),
+        region_km=region_km, clearances_km=clear, violations=viol, planner=planner,
+        transit=flags, transit_km=transit_km,
+    )
+
+
+def observation_parts(waypoints: Sequence[tuple[float, float]],
+                      transit: Sequence[bool] = ()) -> list[list[tuple[float, float]]]:
+    """The runs of consecutive legs flown with sensors on, as waypoint lists."""
+    wp = list(waypoints)
+    if not any(transit):
+        return [wp] if len(wp) >= 2 else []
+    parts: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    for k in range(len(wp) - 1):
+        if k < len(transit) and transit[k]:
+            if len(current) >= 2:
+                parts.append(current)
+            current = []
+            continue
+        if not current:
+            current = [wp[k]]
+        current.append(wp[k + 1])
+    if len(current) >= 2:
+        parts.append(current)
+    return parts
+
+
+def _footprint_parts(grid: StateGrid, parts: Sequence[Sequence[tuple[float, float]]],
+                     swath_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local (cells, bits) imaged by the parts of a route (their union)."""
+    if swath_km <= 0 or not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    pieces = [grid.clip(*footprint(grid.spec, p, swath_km)) for p in parts]
+    return pieces[0] if len(pieces) == 1 else union_bits(pieces)
