@@ -121,6 +121,8 @@ def test_killed_ensemble_resumes_each_replication_once(tmp_path: Path) -> None:
         "--resume",
         "--seed",
         "3",
+        "--set",
+        "period.end=2010",  # nine years a replication: long enough to interrupt, quick to finish
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
