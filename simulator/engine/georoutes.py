@@ -41,6 +41,7 @@ from simulator.geo import (
 from simulator.geo.grid import NSUB, popcount, union_bits
 from simulator.geo.reach import nearest, reachable_worth
 from simulator.geo.route_checks import observation_parts
+from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick
 from simulator.geo.route_types import value_density
 from simulator.geo.transit import stop_budget
 
@@ -77,6 +78,18 @@ def build_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restriction
             else Restriction.no_fly(name, pts, spec.get("buffer_km", 0.0), spec.get("source", ""))
         )
     return r
+
+
+_BUILT: dict[tuple[int, str], Restriction] = {}
+
+
+def _shared_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restriction:
+    """One restriction object per spec and process, so that the rule indexes built for it (and
+    cached by identity) serve every replication."""
+    key = (id(terr), repr(sorted(spec.items())))
+    if key not in _BUILT:
+        _BUILT[key] = build_restriction(terr, spec)
+    return _BUILT[key]
 
 
 def _active(spec: Mapping[str, Any], day: dt.date) -> bool:
@@ -124,6 +137,8 @@ class GeoRoutes:
         self.areas = load_areas_of_interest() if aois is None else tuple(
             area_of_interest(a) for a in aois)
         self.transit_charge = geo.get("transit_charge", "territory")
+        self.planner = geo.get("planner", "library")
+        self._taken: dict[tuple[int, str], int] = {}  # flights per year taken from a library
         self.regions = {r.region: r for r in load_regions()}
         self._restrictions: dict[int, Restriction] = {}
         self._trackers: dict[tuple[int, tuple[str, ...]], CoverageTracker] = {}
@@ -134,7 +149,7 @@ class GeoRoutes:
         for i, spec in enumerate(self.specs):
             if spec["state"] in members and _active(spec, day):
                 if i not in self._restrictions:
-                    self._restrictions[i] = build_restriction(self.territories, spec)
+                    self._restrictions[i] = _shared_restriction(self.territories, spec)
                 out.append(self._restrictions[i])
         return out
 
@@ -242,32 +257,67 @@ class GeoRoutes:
             beam_width=self.beam_width, n_bearings=self.n_bearings,
         )
         route, planned_region = None, airfield.region
+        common = (tuple(party_codes), self.beam_width, self.n_bearings, tuple(ends), here)
         if airfield.via is not None:
             stop = Stop(airfield.via[0], airfield.via[1], airfield.via[2],
                         mainland=airfield.mainland_after)
-            route = plan_with_stop(grid, here, airfield.max_distance_km, optical or sar, stop,
-                                   imaged=tracker, rng=rng, end_airfields=ends,
-                                   priority=priority, transit_charge=self.transit_charge, **kw)
+
+            def with_stop(imaged, gen):
+                return plan_with_stop(grid, here, airfield.max_distance_km, optical or sar, stop,
+                                      imaged=imaged, rng=gen, end_airfields=ends,
+                                      priority=priority, transit_charge=self.transit_charge,
+                                      **kw)
+
+            parts = ("stop", *common, airfield.max_distance_km, optical, sar, tuple(airfield.via),
+                     airfield.mainland_after, self.transit_charge)
+            route = self._route(grid, parts, restrictions, priority, with_stop, tracker, rng,
+                                day.year)
             if route is None and not airfield.mainland_after:
                 # the part cannot be reached or observed: no mission plan (declined)
                 return PlannedRoute(0.0, (), airfield.region, {"route": None})
         if route is None and airfield.otherwise_km is not None and part is not None:
-            boost = np.where(part, INCLUDING_BOOST, 1.0)
-            route = plan_route(grid, start=here, max_distance_km=airfield.max_distance_km,
-                               swath_km=optical or sar, imaged=tracker, rng=rng,
-                               end_airfields=ends, priority=boost * (
-                                   1.0 if priority is None else priority), **kw)
-            over_region = bool(np.isin(route.cells, np.flatnonzero(part)).any())
-            if not over_region and route.length_km > airfield.otherwise_km:
+            boosted = np.where(part, INCLUDING_BOOST, 1.0) * (
+                1.0 if priority is None else priority)
+
+            def including(imaged, gen):
+                return plan_route(grid, start=here, max_distance_km=airfield.max_distance_km,
+                                  swath_km=optical or sar, imaged=imaged, rng=gen,
+                                  end_airfields=ends, priority=boosted, **kw)
+
+            parts = ("including", *common, airfield.max_distance_km, optical, sar)
+            route = self._route(grid, parts, restrictions, boosted, including, tracker, rng,
+                                day.year)
+            over_region = route is not None and bool(
+                np.isin(route.cells, np.flatnonzero(part)).any())
+            if route is not None and not over_region and route.length_km > airfield.otherwise_km:
                 route = None  # missed the islands: the mainland distance applies
         if route is None:
             planned_region = ""  # the mainland after all
             km = airfield.otherwise_km or airfield.max_distance_km
-            route = plan_route(grid, start=here, max_distance_km=km, swath_km=optical or sar,
-                               imaged=tracker, rng=rng, end_airfields=ends, priority=priority,
-                               **kw)
+
+            def mainland(imaged, gen):
+                return plan_route(grid, start=here, max_distance_km=km, swath_km=optical or sar,
+                                  imaged=imaged, rng=gen, end_airfields=ends, priority=priority,
+                                  **kw)
+
+            parts = ("mainland", *common, km, optical, sar)
+            route = self._route(grid, parts, restrictions, priority, mainland, tracker, rng,
+                                day.year)
+            if route is None:  # nothing to image within reach: a route that stays at home
+                route = mainland(tracker, rng)
         payload = {"route": route, "restrictions": restrictions, "parties": parties}
         return PlannedRoute(route.length_km, tuple(route.waypoints), planned_region, payload)
+
+    def _route(self, grid, parts, restrictions, priority, plan, tracker, rng, year):
+        """One flight's route: planned now (``planner = "search"``), or the library candidate
+        that adds the most priority-weighted new area to this year's imagery."""
+        if self.planner == "search":
+            return plan(tracker, rng)
+        key = library_key(grid, parts, restrictions, priority)
+        lib = library(key, grid, plan)
+        taken = self._taken.get((year, key), 0)
+        self._taken[(year, key)] = taken + 1
+        return pick(lib.candidates(taken + EXTRA_CANDIDATES), tracker.bits, grid, priority)
 
     def fly(
         self, members, observers, planned: PlannedRoute, fraction_flown, cloud_fraction, year, rng

@@ -150,7 +150,7 @@ class Territories:
         self._grids: dict[tuple[str, ...], StateGrid] = {}
 
     # ------------------------------------------------------------ geometries
-    @property
+    @cached_property
     def party_codes(self) -> tuple[str, ...]:
         """Codes with a treaty territory in ``territories.csv``."""
         return tuple(sorted({p.party for p in self.parts}))

@@ -98,6 +98,7 @@ def engine_config(scenario: Scenario) -> EngineConfig:
             "areas_of_interest": None if model.geometry.areas_of_interest is None else tuple(
                 a.model_dump() for a in model.geometry.areas_of_interest),
             "transit_charge": model.geometry.transit_charge,
+            "planner": model.geometry.planner,
         },
     )
 

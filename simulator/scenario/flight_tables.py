@@ -132,6 +132,12 @@ class Geometry(Table):
         "distance: their km over the observed territory only (territory, a reading of "
         "Art. II para 11) or in full",
     )
+    planner: Literal["library", "search"] = Field(
+        default="library",
+        description="how each flight's route is found: library, the candidate that adds the most "
+        "weighted new area from a route library planned once per airfield and cached; search, a "
+        "beam search per flight (slower, for comparison)",
+    )
 
 
 class Sharing(Table):

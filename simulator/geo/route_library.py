@@ -1,0 +1,166 @@
+"""Route libraries: for one planning problem (a grid, an airfield and its distance, a swath, the
+parties, the restrictions and the priorities in force), a deterministic sequence of candidate
+routes, built once, cached in memory and on disk, from which each flight picks the one that adds
+the most priority-weighted new area (bitset arithmetic) instead of running a beam search.
+
+Candidate ``i`` is the planner's route (every rule and the 1 km geodesic re-check included)
+against the union of candidates ``0 .. i-1`` (so the candidates tile the reachable territory),
+with a generator seeded from the problem's key and ``i`` alone. A library's content therefore
+never depends on who built it, when, or whether a cache was warm; and a flight that looks at the
+first ``n`` candidates sees the same routes in every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.geo.cache import cache_dir, load_npz, save_npz_atomic
+from simulator.geo.coverage import CoverageTracker
+from simulator.geo.grid import NSUB, StateGrid, popcount
+from simulator.geo.restrictions import Restriction
+from simulator.geo.route_types import Route
+
+LIBRARY_VERSION = 1  # part of every key: a change to the planner or to this file bumps it
+EXTRA_CANDIDATES = 4  # a flight looks at (flights already taken from the library) + this many
+MAX_LIBRARIES = 512  # kept in memory per process
+
+Planner = Callable[[CoverageTracker, np.random.Generator], Route | None]
+_LIBRARIES: dict[str, RouteLibrary] = {}
+_FINGERPRINTS: dict[int, tuple[Restriction, tuple[Any, ...]]] = {}
+
+_SCALARS = ("length_km", "length_over_territory_km", "imaged_km2", "new_km2", "value", "swath_km",
+            "sar_swath_km", "max_distance_km", "transit_km")
+
+
+def restriction_fingerprint(r: Restriction) -> tuple[Any, ...]:
+    """What identifies a restriction across processes (its geometry as WKB), memoised per
+    object (restrictions are immutable)."""
+    found = _FINGERPRINTS.get(id(r))
+    if found is None or found[0] is not r:
+        found = _FINGERPRINTS[id(r)] = (r, (r.name, r.kind, r.geometry.wkb_hex, r.max_km,
+                                            r.buffer_km))
+    return found[1]
+
+
+def library_key(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],
+                priority: np.ndarray | None) -> str:
+    """A hex digest of everything a candidate depends on."""
+    text = repr((LIBRARY_VERSION, grid.codes, grid.n_cells, float(grid.total_area_km2),
+                 tuple(parts), tuple(restriction_fingerprint(r) for r in restrictions)))
+    digest = hashlib.sha256(text.encode())
+    if priority is not None:
+        digest.update(np.ascontiguousarray(priority, np.float64).tobytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class RouteLibrary:
+    """The candidates of one planning problem, extended on demand."""
+
+    key: str
+    grid: StateGrid
+    plan: Planner
+    routes: list[Route] = field(default_factory=list)
+    exhausted: bool = False  # the planner found no further route (or none at all)
+
+    def __post_init__(self) -> None:
+        self._tiling = CoverageTracker(self.grid)
+        for route in self.routes:
+            self._tiling.add(route.cells, route.bits)
+
+    def candidates(self, n: int) -> list[Route]:
+        """The first ``n`` candidates (fewer if the planner ran out), building what is missing."""
+        grown = False
+        while len(self.routes) < n and not self.exhausted:
+            rng = np.random.default_rng(
+                np.random.SeedSequence([int(self.key[:16], 16), len(self.routes)]))
+            route = self.plan(self._tiling, rng)
+            if route is None or route.length_km <= 0:
+                self.exhausted = True
+            else:
+                self.routes.append(route)
+                self._tiling.add(route.cells, route.bits)
+            grown = True
+        if grown:
+            _save(self)
+        return self.routes[:n]
+
+
+def library(key: str, grid: StateGrid, plan: Planner) -> RouteLibrary:
+    """The library for ``key``: from memory, else from the disk cache, else empty."""
+    lib = _LIBRARIES.get(key)
+    if lib is None:
+        if len(_LIBRARIES) >= MAX_LIBRARIES:
+            _LIBRARIES.pop(next(iter(_LIBRARIES)))
+        routes, exhausted = _load(key)
+        lib = _LIBRARIES[key] = RouteLibrary(key, grid, plan, routes, exhausted)
+    return lib
+
+
+def gains(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
+          priority: np.ndarray | None) -> np.ndarray:
+    """Priority-weighted km² each candidate would add to ``imaged`` (sub-point words per cell)."""
+    out = np.zeros(len(candidates))
+    for i, route in enumerate(candidates):
+        if len(route.cells) == 0:
+            continue
+        new = route.bits & ~imaged[route.cells]
+        weight = grid.quad_area_km2[route.cells] / NSUB
+        if priority is not None:
+            weight = weight * priority[route.cells]
+        out[i] = float(np.sum(weight * popcount(new)))
+    return out
+
+
+def pick(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
+         priority: np.ndarray | None) -> Route | None:
+    """The candidate that adds the most (the first among equals), or None if there is none."""
+    if not candidates:
+        return None
+    return candidates[int(np.argmax(gains(candidates, imaged, grid, priority)))]
+
+
+# ------------------------------------------------------------------ disk cache
+def _path(key: str):
+    return cache_dir() / "routes" / f"v{LIBRARY_VERSION}-{key[:32]}.npz"
+
+
+def _save(lib: RouteLibrary) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    meta = []
+    for i, r in enumerate(lib.routes):
+        arrays[f"c{i}"], arrays[f"b{i}"], arrays[f"s{i}"] = r.cells, r.bits, r.sar_bits
+        meta.append({"waypoints": r.waypoints, "region_km": r.region_km,
+                     "clearances_km": r.clearances_km, "violations": r.violations,
+                     "planner": r.planner, "transit": r.transit,
+                     **{k: getattr(r, k) for k in _SCALARS}})
+    text = json.dumps({"key": lib.key, "exhausted": lib.exhausted, "routes": meta})
+    arrays["meta"] = np.frombuffer(text.encode(), np.uint8)
+    save_npz_atomic(_path(lib.key), **arrays)
+
+
+def _load(key: str) -> tuple[list[Route], bool]:
+    data = load_npz(_path(key))
+    if data is None or "meta" not in data:
+        return [], False
+    try:
+        meta = json.loads(data["meta"].tobytes().decode())
+        if meta["key"] != key:
+            return [], False
+        routes = [
+            Route(waypoints=tuple(tuple(p) for p in m["waypoints"]), cells=data[f"c{i}"],
+                  bits=data[f"b{i}"], sar_bits=data[f"s{i}"], region_km=m["region_km"],
+                  clearances_km=m["clearances_km"], violations=tuple(m["violations"]),
+                  planner=m["planner"], transit=tuple(m["transit"]),
+                  **{k: m[k] for k in _SCALARS})
+            for i, m in enumerate(meta["routes"])
+        ]
+    except (KeyError, ValueError, TypeError):
+        return [], False  # a damaged or foreign file: rebuild
+    return routes, bool(meta["exhausted"])
