@@ -341,20 +341,21 @@ class GeoRoutes:
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
         kept = np.where(clear, bits & ~sar, np.uint64(0)) | sar
-        before = tracker.imaged_km2
-        tracker.add(cells, kept)
         imaged = grid.area_of_bits(cells, kept)
+        new_km2 = grid.area_of_bits(cells, kept & grid.land_bits[cells] & ~tracker.bits[cells])
+        tracker.add(cells, kept)
         book = self._imagery.setdefault(year, {})
         overflown = []
         for state in grid.codes:
-            if (bits & grid.member_bits[state][cells]).any():
+            mine = grid.member_bits[state][cells]
+            if (bits & mine).any():
                 overflown.append(state)  # the footprint, clouds or not
-            own = kept & grid.member_bits[state][cells]
+            own = kept & mine
             nz = own != 0
             if nz.any():
                 for observer in observers:
                     book.setdefault((state, observer), []).append((grid.gid[cells[nz]], own[nz]))
-        return FlownRoute(imaged, tracker.imaged_km2 - before, tuple(sorted(overflown)), track,
+        return FlownRoute(imaged, new_km2, tuple(sorted(overflown)), track,
                           transit_km)
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:

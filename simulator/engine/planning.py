@@ -94,6 +94,7 @@ def plan_year(
         key: float(sum(day_w[i] for i, d in enumerate(days) if (d.year, _quarter(d)) == key))
         for key in quarter_keys
     }
+    bounds = {key: _open_bounds(*key, days, day_w, clock) for key in quarter_keys}
     for target in sorted(by_target):
         flights = by_target[target]
         lots = rng.permutation(len(flights))  # Annex H para 3: drawing of lots
@@ -107,7 +108,7 @@ def plan_year(
             quarters[day.year, _quarter(day)].append((int(lot), clock.hours(day)))
         _cap_quarters(quarters, open_weight, days, day_w, clock, rng)
         for year, q in quarter_keys:
-            q_start, q_end = _open_bounds(year, q, days, day_w, clock)
+            q_start, q_end = bounds[year, q]
             slots = _lay_out(
                 sorted(quarters[year, q], key=lambda x: (x[1], x[0])), q_start, q_end, spacing
             )

@@ -67,21 +67,18 @@ def effective_coverage(
     consumer state obtains under ``policy`` (its own territory excluded)."""
     observers = sorted({o for _, o in imagery})
     observed_states = sorted({s for s, _ in imagery})
+    areas: dict[tuple[str, tuple[str, ...]], float] = {}  # most consumers share one source set
     rows = []
     for consumer in consumers:
-        sources = sources_for(registry, consumer, observers, year, policy, recipients)
+        sources = tuple(sorted(sources_for(registry, consumer, observers, year, policy,
+                                           recipients)))
         for state in observed_states:
             if state == consumer:
                 continue
-            parts = [imagery[(state, o)] for o in sorted(sources) if (state, o) in imagery]
-            if not parts:
-                continue
-            gid = np.concatenate([p[0] for p in parts])
-            bits = np.concatenate([p[1] for p in parts])
-            order = np.argsort(gid, kind="stable")
-            gid, bits = gid[order], bits[order]
-            uniq, start = np.unique(gid, return_index=True)
-            area = area_of(uniq, np.bitwise_or.reduceat(bits, start))
+            key = (state, sources)
+            if key not in areas:
+                areas[key] = _union_area(imagery, state, sources, area_of)
+            area = areas[key]
             if area > 0:
                 rows.append(
                     {
@@ -92,3 +89,16 @@ def effective_coverage(
                     }
                 )
     return rows
+
+
+def _union_area(imagery: Imagery, state: str, sources: Sequence[str], area_of: AreaOf) -> float:
+    """The area of ``state`` imaged by the flights of any of ``sources`` (each cell once)."""
+    parts = [imagery[(state, o)] for o in sources if (state, o) in imagery]
+    if not parts:
+        return 0.0
+    gid = np.concatenate([p[0] for p in parts])
+    bits = np.concatenate([p[1] for p in parts])
+    order = np.argsort(gid, kind="stable")
+    gid, bits = gid[order], bits[order]
+    uniq, start = np.unique(gid, return_index=True)
+    return area_of(uniq, np.bitwise_or.reduceat(bits, start))

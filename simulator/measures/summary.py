@@ -82,23 +82,32 @@ def summarize(
     if len(sharing):
         # per consumer: the other parties' territory whose imagery it obtains (all observed
         # states), and the two headline pairs; the full table is sharing.csv
-        for consumer, g in sharing.groupby("consumer", sort=True):
+        # Series.sum of each group, as a filter per replication summed it (groupby's own sum
+        # rounds differently in the last digit)
+        values = sharing["imaged_km2"].to_numpy(float)
+
+        def sums(keys: list[str]) -> pd.Series:
+            groups = sharing.groupby(keys, sort=True).indices
+            index = pd.MultiIndex.from_tuples(list(groups), names=keys)
+            sums = pd.Series([float(values[pos].sum()) for pos in groups.values()], index=index)
+            return sums.sort_index()
+
+        all_by = sums(["consumer", "replication"])
+        pair_by = sums(["consumer", "observed", "replication"])
+        pairs = set(zip(sharing["consumer"], sharing["observed"], strict=True))
+        for consumer in sorted(sharing["consumer"].unique()):
             entry: dict[str, Any] = {
                 "all_observed_km2_per_year": interval(
-                    [float(g[g["replication"] == r]["imaged_km2"].sum()) / len(years) for r in reps]
+                    [float(v) / len(years) for v in per_rep(all_by, (consumer,))]
                 )
             }
             for observed in ("RUS", "USA", "BLR", "UKR"):
-                sel = g[g["observed"] == observed]
-                if len(sel):
-                    per_rep = [
-                        float(sel[sel["replication"] == r]["imaged_km2"].sum()) / len(years)
-                        for r in reps
-                    ]
+                if (consumer, observed) in pairs:
+                    pair = [float(v) / len(years) for v in per_rep(pair_by, (consumer, observed))]
                     total = areas.get(observed)
                     entry[observed] = {
-                        "imaged_km2_per_year": interval(per_rep),
-                        "fraction_per_year": interval([v / total for v in per_rep])
+                        "imaged_km2_per_year": interval(pair),
+                        "fraction_per_year": interval([v / total for v in pair])
                         if total
                         else None,
                     }
