@@ -1,68 +1,35 @@
-"""The Python API: load a scenario, run it, compare runs. Returns pandas DataFrames."""
+"""The Python API: load a scenario, run it, compare runs, sweep and analyse its sensitivity.
+Returns pandas DataFrames."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, distributions_for
+import pandas as pd
+
+from simulator.experiments.analyses import check_outputs, run_sensitivity, run_sweep
+from simulator.experiments.designs import check_samples, runs_needed
 from simulator.experiments.ensemble import (
     ReplicationOutput,
     default_executor,
-    make_jobs,
     max_jobs,
     run_jobs,
     stop_pool,
 )
-from simulator.measures.access import access_rows
-from simulator.measures.cumulative import CUMULATIVE_COLUMNS
-from simulator.measures.headline import headline_frame
-from simulator.measures.pairs import pairs_frame
-from simulator.measures.summary import summarize, territory_areas
-from simulator.outputs.result import (
-    ACCESS_COLUMNS,
-    QUOTA_CSV_COLUMNS,
-    SHARING_COLUMNS,
-    Result,
-    frame,
-)
-from simulator.outputs.routes_geojson import feature_collection
-from simulator.scenario.assemble import engine_config
+from simulator.experiments.parameters import params_from, parse_vary, toml_text
+from simulator.experiments.prepared_run import assemble_result, prepare_run
+from simulator.outputs.experiment import Experiment
+from simulator.outputs.result import Result
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import MAX_REPLICATIONS, Scenario
-from simulator.treaty.apportion import largest_remainder
-from simulator.treaty.distribution import Distribution, to_rows
-from simulator.version import __version__
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
-
-
-def allocated_by_year(
-    distributions: list[Distribution], outputs: list[ReplicationOutput], years: tuple[int, ...]
-) -> dict[int, int]:
-    """Flights allocated per simulated year, shared flights once. A distribution that covers
-    several years (the first one, 2002-2003) is split by the years its missions were planned
-    in, over all replications (by calendar days when part of it is not simulated)."""
-    out: dict[int, int] = {}
-    for d in distributions:
-        span = range(d.year, d.last_year + 1)
-        if len(span) == 1:
-            out[d.year] = d.total_flights
-            continue
-        planned = Counter(r["year"] for o in outputs for r in o.missions if r["year"] in span)
-        if all(y in years for y in span) and planned:
-            weights = {y: float(planned.get(y, 0)) for y in span}
-        else:  # part of the period is not simulated: split by calendar days
-            weights = {y: 366.0 if y % 4 == 0 else 365.0 for y in span}
-        shares = largest_remainder(d.total_flights, weights)
-        out.update({y: shares[y] for y in span if y in years})
-    return out
 
 
 def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scenario:
@@ -125,142 +92,27 @@ def run(
     sc = as_scenario(scenario, overrides)
     reps = replications if replications is not None else sc.model.run.replications
     base_seed = seed if seed is not None else sc.model.run.seed
-    fingerprint_toml = sc.to_toml()  # the checkpoint key does not depend on the [run] counts
-    user_overrides = list(sc.overrides)
-    sc = _as_run(sc, reps, base_seed)
     started = time.perf_counter()
     own_pool = executor is None and reps > 1
     pool = default_executor(jobs, reps) if own_pool else executor  # workers start while we plan
     clean = False
     try:
-        config = engine_config(sc)
-        distributions = distributions_for(config)
-        sharing = sc.model.sharing
-        fingerprint = "\n".join(
-            (fingerprint_toml, __version__, config.registry.tables.data_hash, str(config.geometry))
-        )
-        job_list = make_jobs(
-            config,
-            reps,
-            base_seed,
-            distributions,
-            sharing.policy,
-            sharing.recipients,
-            fingerprint=fingerprint,
-        )
-        outputs = run_jobs(job_list, pool, checkpoint, progress)
+        prepared = prepare_run(sc, reps, base_seed)
+        outputs = run_jobs(prepared.jobs, pool, checkpoint, progress)
         clean = True
     finally:
         if own_pool:
             stop_pool(pool, clean)  # an interrupt or an error stops the workers at once
     elapsed = time.perf_counter() - started
-    quota_rows = to_rows(distributions)
-    missions = frame([r for o in outputs for r in o.missions], MISSION_COLUMNS)
-    coverage = frame([r for o in outputs for r in o.coverage], COVERAGE_COLUMNS)
-    sharing_df = frame([r for o in outputs for r in o.sharing], SHARING_COLUMNS)
-    quotas = frame(
-        [{"replication": o.replication, **row} for o in outputs for row in quota_rows],
-        QUOTA_CSV_COLUMNS,
-    )
-    access = frame(access_rows(config.registry, config.years, config.rules), ACCESS_COLUMNS)
-    states = sorted(set(access["observed"]) | set(coverage["state"]))
-    areas = territory_areas(states, sc.model.geometry.resolution_km)
-    allocated = allocated_by_year(distributions, outputs, config.years)
-    summary = summarize(
-        sc.name,
-        config.years,
-        reps,
-        missions,
-        allocated,
-        coverage,
-        access,
-        sharing_df,
-        areas,
-        sc.assumptions,
-    )
-    manifest = _manifest(sc, config, outputs, base_seed, elapsed, distributions)
-    manifest["command"] = list(command) if command is not None else None
-    manifest["overrides"] = user_overrides
-    result = Result(
-        name=sc.name,
-        scenario_toml=sc.to_toml(),
-        missions=missions,
-        quotas=quotas,
-        coverage=coverage,
-        access=access,
-        sharing=sharing_df,
-        manifest=manifest,
-        summary=summary,
-        cells=_cells(outputs),
-        routes=feature_collection(missions, [t for o in outputs for t in o.tracks]),
-        pairs=pairs_frame(quotas, missions),
-        cumulative=frame([r for o in outputs for r in o.cumulative], CUMULATIVE_COLUMNS),
-    )
-    result.headline = headline_frame(result, areas)
+    result, _ = assemble_result(prepared, outputs, elapsed,
+                                list(command) if command is not None else None)
     if figures:
         from simulator.outputs.report import attach_report
 
         if on_stage is not None:
             on_stage("figures")
-        attach_report(result, sc)
+        attach_report(result, prepared.scenario)
     return result
-
-
-def _as_run(sc: Scenario, replications: int, seed: int) -> Scenario:
-    """The scenario as it runs: ``[run]`` says the replications and seed actually used, so the
-    saved ``scenario.toml`` reproduces the run."""
-    extra = []
-    if replications != sc.model.run.replications:
-        extra.append(f"run.replications={replications}")
-    if seed != sc.model.run.seed:
-        extra.append(f"run.seed={seed}")
-    if not extra:
-        return sc
-    again = load_scenario(dict(sc.document), tuple(extra))
-    return dataclasses.replace(again, source=sc.source, overrides=(*sc.overrides, *extra))
-
-
-def _cells(outputs: list[ReplicationOutput]) -> dict[str, tuple[Any, Any]]:
-    import numpy as np
-
-    first = next((o for o in outputs if o.replication == 0 and o.cells), None)
-    if first is None:
-        return {}
-    return {
-        s: (np.asarray(g, np.int64), np.asarray(b, np.uint64)) for s, (g, b) in first.cells.items()
-    }
-
-
-def _manifest(sc, config, outputs, seed, elapsed, distributions) -> dict[str, Any]:
-    from simulator.geo import provenance
-
-    return {
-        "tool": "openskies",
-        "version": __version__,
-        "scenario": sc.name,
-        "scenario_source": Path(sc.source).name if sc.source != "<dict>" else "<dict>",
-        "years": list(config.years),
-        "replications": len(outputs),
-        "seed": seed,
-        "replication_seeds": [
-            {
-                "replication": o.replication,
-                "entropy": str(o.entropy),
-                "spawn_key": list(o.spawn_key),
-            }
-            for o in outputs
-        ],
-        "data": {
-            "treaty_tables_sha256": config.registry.tables.data_hash,
-            "geography": provenance(sc.model.geometry.resolution_km) if config.geometry else None,
-        },
-        "distribution_notes": {str(d.year): list(d.notes) for d in distributions},
-        "timings_seconds": {
-            "total": round(elapsed, 3),
-            "replications": [round(o.seconds, 3) for o in outputs],
-        },
-        "events": [o.events for o in outputs],
-    }
 
 
 def compare(
@@ -272,3 +124,92 @@ def compare(
     for label, sc in scenarios.items():
         out[label] = sc if isinstance(sc, Result) else run(sc, **run_options)
     return out
+
+
+def _experiment(executor: Executor | None, jobs: int | None, n: int,
+                body: Callable[[Executor | None], Experiment],
+                output: str | os.PathLike[str] | None, force: bool) -> Experiment:
+    """Run ``body`` on the caller's executor or on a process pool of our own for ``n`` jobs
+    (stopped at once after an error), then write the folder if ``output`` is given."""
+    own = executor is None
+    pool = default_executor(jobs, n) if own else executor
+    clean = False
+    try:
+        experiment = body(pool)
+        clean = True
+    finally:
+        if own:
+            stop_pool(pool, clean)
+    if output is not None:
+        experiment.save(output, force=force)
+    return experiment
+
+
+def sweep(
+    scenario: ScenarioLike,
+    vary: Mapping[str, Sequence[Any]],
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    overrides: tuple[str, ...] = (),
+    checkpoint: Path | None = None,
+    seeds: str = "common",
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> pd.DataFrame:
+    """Run ``scenario`` at every combination of ``vary`` (key -> values, Python or TOML text)
+    and return ``runs``: one row per point and replication, the varied keys, then every
+    headline measure id. ``output`` also writes the experiment's folder (as ``openskies
+    sweep``)."""
+    check_run_arguments(replications, seed, jobs)
+    sc = as_scenario(scenario, overrides)
+    varied = [parse_vary(sc, f"{k}={','.join(toml_text(v) for v in values)}")
+              for k, values in vary.items()]
+    reps = replications or sc.model.run.replications
+    base_seed = sc.model.run.seed if seed is None else seed
+    n = reps
+    for v in varied:
+        n *= len(v.values)
+    return _experiment(
+        executor, jobs, n,
+        lambda pool: run_sweep(sc, varied, reps, base_seed, pool, checkpoint, seeds=seeds),
+        output, force).runs
+
+
+def sensitivity(
+    scenario: ScenarioLike,
+    params: Mapping[str, tuple[float, float] | Sequence[Any]],
+    method: str = "morris",
+    samples: int = 10,
+    outputs: Sequence[str] = (),
+    versus: ScenarioLike | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    overrides: tuple[str, ...] = (),
+    checkpoint: Path | None = None,
+    seeds: str = "common",
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> pd.DataFrame:
+    """A Morris or Sobol analysis (SALib) of headline measures ``outputs`` over ``params``
+    (key -> ``(low, high)`` for a number key, or a list of values); returns ``indices``: one
+    row per output and parameter with the method's indices and confidence intervals (the runs,
+    figure and report: :func:`simulator.experiments.analyses.run_sensitivity`). With
+    ``versus`` the outputs are ``scenario`` minus ``versus`` at every point. ``output`` also
+    writes the folder (``runs.csv``, figure, report) as ``openskies sensitivity``."""
+    check_run_arguments(replications, seed, jobs)
+    sc = as_scenario(scenario, overrides)
+    parsed = params_from(sc, params)
+    check_samples(method, samples, len(parsed))
+    check_outputs(outputs)
+    other = as_scenario(versus, overrides) if versus is not None else None
+    base_seed = sc.model.run.seed if seed is None else seed
+    n = runs_needed(method, samples, len(parsed)) * replications * (2 if other else 1)
+    return _experiment(
+        executor, jobs, n,
+        lambda pool: run_sensitivity(sc, parsed, method, samples, replications, base_seed,
+                                     outputs, other, pool, checkpoint, seeds=seeds),
+        output, force).indices

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from simulator.cli import catalogue, compare, history, run, validate
+from simulator.cli import catalogue, compare, experiments, history, run, validate
 from simulator.version import __version__
 
-COMMANDS = (run, compare, validate, history, catalogue)  # the order of ``openskies --help``
+# the order of ``openskies --help``
+COMMANDS = (run, compare, experiments, validate, history, catalogue)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,10 +19,13 @@ from typing import Any
 from simulator.cli.common import UsageError, resolve_scenario
 
 
-def add_run_options(p: argparse.ArgumentParser) -> None:
+def add_run_options(p: argparse.ArgumentParser, folder_flags: tuple[str, ...] = ("-o", "--output")
+                    ) -> None:
+    """The options of every command that runs: folder, replications, seed, workers, overrides,
+    Dask and resume (``sensitivity`` keeps ``--output`` for its measure ids: ``-o`` only)."""
     p.add_argument(
-        "-o",
-        "--output",
+        *folder_flags,
+        dest="output",
         metavar="DIR",
         help="results folder (default: results/NAME); must not exist or be empty",
     )
@@ -124,11 +127,8 @@ def stop_own_pool(pool, clean: bool) -> None:
     stop_pool(pool, clean)
 
 
-def run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: Path | None):
-    """Run a loaded scenario with the command's options (own worker pool when needed)."""
-    from simulator.api import run
-
-    reps = args.replications or sc.model.run.replications
+def check_cache(sc) -> None:
+    """Warn, and compute without it, when the cache folder of masks and routes is unusable."""
     if sc.model.geometry.enabled:
         from simulator.geo.cache import cache_problem, disable_cache
 
@@ -138,6 +138,14 @@ def run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: P
                   "computed without it (set OPENSKIES_CACHE_DIR to a writable folder)",
                   file=sys.stderr)
             disable_cache()
+
+
+def run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: Path | None):
+    """Run a loaded scenario with the command's options (own worker pool when needed)."""
+    from simulator.api import run
+
+    reps = args.replications or sc.model.run.replications
+    check_cache(sc)
     pool = None
     if executor is None and reps > 1:
         from simulator.experiments.ensemble import default_executor

@@ -266,7 +266,7 @@ def run_jobs(
     """Run the jobs (inline when ``executor`` is None); return outputs sorted by replication."""
     done: dict[int, ReplicationOutput] = {}
     if checkpoint is not None:
-        _check_checkpoint_folder(checkpoint, [j.index for j in jobs])
+        check_checkpoint_folder(checkpoint, [j.index for j in jobs])
         for job in jobs:
             saved = load_checkpoint(checkpoint, job)
             if saved is not None:
@@ -292,7 +292,7 @@ def run_jobs(
     return [done[i] for i in sorted(done)]
 
 
-def _check_checkpoint_folder(folder: Path, indices: list[int]) -> None:
+def check_checkpoint_folder(folder: Path, indices: list[int]) -> None:
     """Create the checkpoint folder; refuse, naming it, a file in its place or a folder where a
     replication's file belongs (damaged files are only recomputed)."""
     from simulator.outputs.folders import OutputError

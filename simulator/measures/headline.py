@@ -30,6 +30,13 @@ HEADLINE_COLUMNS = ("scenario", "measure_id", "measure", "mean", "p05", "p95", "
 STATES = ("RUS", "USA", "BLR", "UKR")  # the states named in the headline table
 NAMES = {"RUS": "Russia", "USA": "the US", "BLR": "Belarus", "UKR": "Ukraine"}
 SHARING_PAIRS = (("USA", "RUS"), ("RUS", "USA"))
+#: Every headline measure id, in the order of headline.csv (docs/measures.md defines each).
+HEADLINE_IDS = (
+    "parties", "treaty_area_km2", "allowed_pairs", "access_weighted_share", "flights_allocated",
+    "flights_flown", "imaged_km2", "imaged_share", "satellite_equivalent_days",
+    *(f"{m}_{s}" for s in STATES for m in ("imaged_share", "flights_over")),
+    *(f"shared_km2_{c}_of_{t}" for c, t in SHARING_PAIRS),
+)
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,7 @@ def headline_frame(result: RunTables, areas: Mapping[str, float]) -> pd.DataFram
 
 __all__ = [
     "HEADLINE_COLUMNS",
+    "HEADLINE_IDS",
     "access_weighted_share",
     "headline_frame",
     "headline_rows",
