@@ -245,6 +245,26 @@ def operations_section() -> list[str]:
     return [*out, *_example("operations")]
 
 
+EXPERIMENTS = """\
+## Varying keys: sweeps and sensitivity analyses
+
+`openskies sweep SCENARIO --vary KEY=V1,V2` and `openskies sensitivity SCENARIO --param
+KEY=LOW:HIGH` vary any key of this reference, named as `--set` names it (operations keys
+included, e.g. `operations.failures.breakdown_by_aircraft.USA-OC135B`). Each value is read as
+TOML and checked against the schema before anything runs; `run.*` keys are refused (the
+experiment's `--replications` and `--seed` set them). A sensitivity parameter is encoded for
+SALib's continuous samples as follows:
+
+* a number key: `KEY=LOW:HIGH`, the sample itself (LOW < HIGH);
+* a whole-number key with whole bounds (e.g. `operations.timeline.notice_extra_hours_max=0:96`):
+  the sample rounded to the nearest whole number;
+* listed values, `KEY=A|B[|C...]` (booleans and text, e.g. `rules.nato_practice=true|false`):
+  SALib samples `[0, n)` and each of the `n` equal parts is one value. A range (`0:1`) on a
+  boolean or text key is refused.
+
+`docs/measures.md` describes the experiment's folder (`runs.csv`, `indices.csv`)."""
+
+
 def scenario_reference() -> str:
     """The whole of ``docs/scenarios.md``."""
     out = [INTRO.rstrip(), "", "## Top-level keys", "", *key_rows(ScenarioModel), *_example("")]
@@ -254,6 +274,7 @@ def scenario_reference() -> str:
         out += ["", f"## {_heading(path, how)}", "", text[:1].upper() + text[1:] + ".", "",
                 *key_rows(model), *_example(path)]
     out += operations_section()
+    out += ["", EXPERIMENTS]
     return "\n".join(out) + "\n"
 
 
