@@ -170,7 +170,9 @@ def test_an_unusable_cache_folder_is_detected_and_skipped(tmp_path: Path, monkey
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(blocker / "cache"))
-    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
+    # set (empty: the cache is on) so that monkeypatch restores the variable's absence at the
+    # end, although disable_cache() below writes os.environ directly
+    monkeypatch.setenv("OPENSKIES_NO_CACHE", "")
     problem = cache.cache_problem()
     assert problem is not None and str(blocker / "cache") in problem
     cache.save_npz_atomic(blocker / "cache" / "x.npz", a=np.zeros(1))  # skipped, no error

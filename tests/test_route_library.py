@@ -20,6 +20,7 @@ WUNSTORF = (52.457, 9.427)
 def cold(tmp_path, monkeypatch):
     """An empty disk cache and no library in memory."""
     monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
     rl._LIBRARIES.clear()
     yield tmp_path
     rl._LIBRARIES.clear()

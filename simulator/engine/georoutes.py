@@ -305,7 +305,7 @@ class GeoRoutes:
                                 day.year)
             if route is None:  # nothing to image within reach: a route that stays at home
                 route = mainland(tracker, rng)
-        payload = {"route": route, "restrictions": restrictions, "parties": parties}
+        payload = {"route": route, "restrictions": restrictions, "parties": party_codes}
         return PlannedRoute(route.length_km, tuple(route.waypoints), planned_region, payload)
 
     def _route(self, grid, parts, restrictions, priority, plan, tracker, rng, year):

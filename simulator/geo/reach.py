@@ -17,7 +17,7 @@ from simulator.geo.ellipsoid import EARTH_MEAN_KM, unit_vectors
 from simulator.geo.grid import StateGrid
 
 _WITHIN: dict[tuple[Any, ...], np.ndarray] = {}
-_WITHIN_SIZE = 256  # cached reaches (grid, point, length): the same options recur all year
+_WITHIN_SIZE = 512  # cached reaches and their cell areas: the same options recur all year
 
 
 class Site(Protocol):
@@ -50,8 +50,19 @@ def reachable_worth(grid: StateGrid, value: np.ndarray, where: tuple[float, floa
     live = v > 0
     if not live.any():
         return 0.0
-    area = float(grid.quad_area_km2[near][live].sum())
+    area = float(_areas_within(grid, where, km)[live].sum())
     return float(v.sum()) * min(1.0, km * swath_km / max(area, 1e-9))
+
+
+def _areas_within(grid: StateGrid, where: tuple[float, float], km: float) -> np.ndarray:
+    """``grid.quad_area_km2[cells_within(grid, where, km)]``, memoised beside the reach."""
+    key = ("area", grid.codes, grid.n_cells, where, round(km, 3))
+    areas = _WITHIN.get(key)
+    if areas is None:
+        if len(_WITHIN) >= _WITHIN_SIZE:
+            _WITHIN.pop(next(iter(_WITHIN)))
+        areas = _WITHIN[key] = grid.quad_area_km2[cells_within(grid, where, km)]
+    return areas
 
 
 def nearest(sites: Sequence[Site], where: tuple[float, float]) -> Site:
