@@ -24,7 +24,6 @@ from simulator.geo import (
     Territories,
     abkhazia_south_ossetia_corridor,
     area_of_interest,
-    evaluate_route,
     hawaii_cap,
     interest_priority,
     kaliningrad_sublimit,
@@ -40,10 +39,10 @@ from simulator.geo import (
 )
 from simulator.geo.grid import NSUB, popcount, union_bits
 from simulator.geo.reach import nearest, reachable_worth
-from simulator.geo.route_checks import observation_parts
+from simulator.geo.route_checks import observation_parts, route_footprint
 from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick
-from simulator.geo.route_types import value_density
 from simulator.geo.transit import stop_budget
+from simulator.geo.unimaged import UnimagedValue
 
 # An observer choosing "the island variant" plans for the islands: their value is raised this
 # much in that route's objective (Annex A Sec. III: the larger distance applies only to
@@ -142,6 +141,8 @@ class GeoRoutes:
         self.regions = {r.region: r for r in load_regions()}
         self._restrictions: dict[int, Restriction] = {}
         self._trackers: dict[tuple[int, tuple[str, ...]], CoverageTracker] = {}
+        # per tracker key, the unimaged value under each priority in use, kept current by fly()
+        self._unimaged: dict[tuple[int, tuple[str, ...]], dict[int, UnimagedValue]] = {}
         self._imagery: dict[int, dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]] = {}
 
     def _restrictions_for(self, members: tuple[str, ...], day: dt.date) -> list[Restriction]:
@@ -152,6 +153,17 @@ class GeoRoutes:
                     self._restrictions[i] = _shared_restriction(self.territories, spec)
                 out.append(self._restrictions[i])
         return out
+
+    def _value(self, year: int, members: tuple[str, ...], priority) -> UnimagedValue:
+        """The unimaged value of the year's tracker under ``priority`` (a cached array)."""
+        key = (year, tuple(sorted(members)))
+        by_priority = self._unimaged.setdefault(key, {})
+        found = by_priority.get(id(priority))
+        if found is None or found.priority is not priority:
+            tracker = self.tracker(year, members)
+            found = by_priority[id(priority)] = UnimagedValue(tracker.grid, tracker.bits,
+                                                              priority)
+        return found
 
     def tracker(self, year: int, members: tuple[str, ...]) -> CoverageTracker:
         """The year's coverage tracker over a holder's territory."""
@@ -207,14 +219,14 @@ class GeoRoutes:
         distance sweeps with a nominal swath where the reach is larger."""
         grid = self.territories.grid(tuple(sorted(members)))
         priority = interest_priority(grid, self.areas, observer, day.year)
-        density = value_density(grid, self.tracker(day.year, members), priority)
-        value = density * grid.quad_area_km2
+        unimaged = self._value(day.year, members, priority)
+        value = unimaged.value
         swath = sensor(DEFAULT_SENSOR_ID).swath_km
         rules = None
         out = []
         for o in options:
             if o.via is None:
-                out.append(reachable_worth(grid, value, (o.lat, o.lon), o.max_distance_km, swath))
+                out.append(unimaged.worth((o.lat, o.lon), o.max_distance_km, swath))
                 continue
             if rules is None:
                 rules = route_rules(grid, [p for p in parties if p in self.territories.party_codes],
@@ -330,13 +342,9 @@ class GeoRoutes:
         if fraction_flown < 1.0:
             waypoints = truncate(route.waypoints, fraction_flown)
             transit = tuple(route.transit[: len(waypoints) - 1]) if route.transit else ()
-            rules = route_rules(grid, planned.payload["parties"], planned.payload["restrictions"])
-            part = evaluate_route(
-                grid, waypoints, route.swath_km, route.max_distance_km, rules, None, None,
-                route.sar_swath_km, transit=transit,
-            )
-            cells, bits, sar = part.cells, part.bits, part.sar_bits
-            transit_km = part.transit_km
+            # the flown part of a checked route: what it images (no rule can fail on a part)
+            cells, bits, sar, transit_km = route_footprint(
+                grid, waypoints, route.swath_km, route.sar_swath_km, transit)
         track = tuple(tuple(p) for p in observation_parts(waypoints, transit))
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
@@ -344,6 +352,8 @@ class GeoRoutes:
         imaged = grid.area_of_bits(cells, kept)
         new_km2 = grid.area_of_bits(cells, kept & grid.land_bits[cells] & ~tracker.bits[cells])
         tracker.add(cells, kept)
+        for unimaged in self._unimaged.get((year, tuple(sorted(members))), {}).values():
+            unimaged.imaged(cells, tracker.bits[cells])
         book = self._imagery.setdefault(year, {})
         overflown = []
         for state in grid.codes:

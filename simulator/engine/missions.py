@@ -121,6 +121,9 @@ def _choose_airfield(
         options = [o for o in options if reachable(o)]
     if not options:
         return None
+    if len(options) == 1:  # nothing to weigh; the draw is still made, so streams stay aligned
+        u()
+        return options[0]
     weights = world.routes.weigh(observed, members, options, m.observers[0], day,
                                  world.per_period(reg.states_parties, day=day))
     total = sum(weights)

@@ -141,8 +141,9 @@ def run_points(
     if seeds not in SEED_MODES:
         raise ValueError(f"seeds={seeds!r}: must be one of {', '.join(SEED_MODES)}")
     started = time.perf_counter()
+    memo: dict[str, Any] = {}  # quota distributions shared by points with the same inputs
     prepared = {p.index: prepare_run(_point_scenario(base, p), replications,
-                                     point_seed(seed, p.index, seeds)) for p in points}
+                                     point_seed(seed, p.index, seeds), memo) for p in points}
     done: dict[int, dict[int, ReplicationOutput]] = {p.index: {} for p in points}
     measured: dict[int, pd.DataFrame] = {}
 

@@ -9,6 +9,8 @@ point of an experiment is exactly a run of its scenario with the point's overrid
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,20 +52,37 @@ class PreparedRun:
     user_overrides: tuple[str, ...]
 
 
-def prepare_run(sc: Scenario, replications: int, seed: int) -> PreparedRun:
+def prepare_run(sc: Scenario, replications: int, seed: int,
+                distributions_memo: dict[str, list[Distribution]] | None = None) -> PreparedRun:
     """The jobs of ``replications`` replications of ``sc`` from ``seed``. The checkpoint key of
-    the jobs (their fingerprint) does not depend on the ``[run]`` counts."""
+    the jobs (their fingerprint) does not depend on the ``[run]`` counts. Variants of one
+    scenario (an experiment's points) may share ``distributions_memo``: the quota distributions
+    are computed once for every set of the inputs they depend on."""
     fingerprint_toml = sc.to_toml()
     user_overrides = tuple(sc.overrides)
     sc = as_run(sc, replications, seed)
     config = engine_config(sc)
-    distributions = distributions_for(config)
+    if distributions_memo is None:
+        distributions = distributions_for(config)
+    else:
+        key = _distribution_inputs(sc, config)
+        if key not in distributions_memo:
+            distributions_memo[key] = distributions_for(config)
+        distributions = distributions_memo[key]
     fingerprint = "\n".join(
         (fingerprint_toml, __version__, config.registry.tables.data_hash, str(config.geometry))
     )
     jobs = make_jobs(config, replications, seed, distributions, sc.model.sharing.policy,
                      sc.model.sharing.recipients, fingerprint=fingerprint)
     return PreparedRun(sc, config, distributions, jobs, seed, user_overrides)
+
+
+def _distribution_inputs(sc: Scenario, config: EngineConfig) -> str:
+    """A digest of what the quota distributions depend on: the membership the registry is built
+    from, the years, the rules, the review outcome and the request model with its parameters."""
+    parts = (sc.model.membership.model_dump(mode="json"), config.years, config.rules,
+             config.review, config.request_model, config.request_params)
+    return hashlib.sha256(pickle.dumps(parts)).hexdigest()
 
 
 def assemble_result(prepared: PreparedRun, outputs: list[ReplicationOutput], elapsed: float,

@@ -124,10 +124,23 @@ def in_boxes(lat: np.ndarray, lon: np.ndarray, boxes: tuple[Box, ...]) -> np.nda
 
 
 def region_cells(grid: StateGrid, state: str, boxes: tuple[Box, ...]) -> np.ndarray:
-    """Cells of the grid whose centre lies in the boxes and that hold some of ``state``'s land."""
-    if state not in grid.member_bits:
-        return np.zeros(grid.n_cells, bool)
-    return in_boxes(grid.lat, grid.lon, boxes) & (grid.member_bits[state] != 0)
+    """Cells of the grid whose centre lies in the boxes and that hold some of ``state``'s land
+    (memoised and read-only: missions ask for the same regions all year)."""
+    key = (id(grid), grid.codes, grid.n_cells, state, tuple(boxes))
+    found = _REGION_CELLS.get(key)
+    if found is None or found[0] is not grid:
+        if state not in grid.member_bits:
+            cells = np.zeros(grid.n_cells, bool)
+        else:
+            cells = in_boxes(grid.lat, grid.lon, boxes) & (grid.member_bits[state] != 0)
+        cells.setflags(write=False)
+        if len(_REGION_CELLS) >= 256:
+            _REGION_CELLS.pop(next(iter(_REGION_CELLS)))
+        found = _REGION_CELLS[key] = (grid, cells)
+    return found[1]
+
+
+_REGION_CELLS: dict[tuple[Any, ...], tuple[StateGrid, np.ndarray]] = {}
 
 
 _PRIORITY: dict[tuple[Any, ...], np.ndarray | None] = {}
@@ -150,6 +163,7 @@ def interest_priority(grid: StateGrid, areas: tuple[AreaOfInterest, ...], observ
             cells = region_cells(grid, a.observed, a.boxes)
             pr[cells] = np.where(hit[cells], np.maximum(pr[cells], a.weight), a.weight)
             hit |= cells
+        pr.setflags(write=False)  # shared by every caller (and memoised by identity)
         _PRIORITY[key] = pr
     return _PRIORITY[key]
 

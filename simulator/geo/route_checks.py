@@ -110,6 +110,31 @@ def evaluate_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]], sw
     flags = flags + (False,) * (max(len(wp) - 1, 0) - len(flags)) if any(flags) else ()
     length, over_km, region_km, clear, viol = check_route(grid, wp, max_distance_km, rules,
                                                           basis, flags, transit_charge)
+    cells, bits, sar, transit_km = route_footprint(grid, wp, swath_km, sar_swath_km, flags)
+    before = imaged_bits_at(grid, imaged, cells)
+    new = bits & ~before
+    area = grid.quad_area_km2[cells] / NSUB
+    new_area = area * popcount(new)
+    pr = np.ones(len(cells)) if priority is None else np.asarray(priority, float)[cells]
+    return Route(
+        waypoints=wp, length_km=length, length_over_territory_km=over_km,
+        cells=cells, bits=bits, sar_bits=sar,
+        imaged_km2=float(np.sum(area * popcount(bits))), new_km2=float(new_area.sum()),
+        value=float(np.sum(new_area * pr)), swath_km=float(swath_km),
+        sar_swath_km=float(sar_swath_km), max_distance_km=float(max_distance_km),
+        region_km=region_km, clearances_km=clear, violations=viol, planner=planner,
+        transit=flags, transit_km=transit_km,
+    )
+
+
+def route_footprint(grid: StateGrid, waypoints: Sequence[tuple[float, float]], swath_km: float,
+                    sar_swath_km: float = 0.0, transit: Sequence[bool] = ()
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """What a route images, without re-checking its rules (a part of a checked route, such as
+    a curtailed flight's): local cells, sub-point words (optical or SAR), the SAR share, and
+    the km of its transit legs (``transit`` flags one entry per leg)."""
+    wp = [(float(a), float(b)) for a, b in waypoints]
+    flags = tuple(bool(t) for t in transit)
     parts = observation_parts(wp, flags)
     cells, bits = _footprint_parts(grid, parts, swath_km)
     sar = np.zeros(len(cells), np.uint64)
@@ -122,22 +147,9 @@ def evaluate_route(grid: StateGrid, waypoints: Sequence[tuple[float, float]], sw
         sar[np.searchsorted(allc, c_sar)] = s_bits
         merged |= sar
         cells, bits = allc, merged
-    before = imaged_bits_at(grid, imaged, cells)
-    new = bits & ~before
-    area = grid.quad_area_km2[cells] / NSUB
-    new_area = area * popcount(new)
-    pr = np.ones(len(cells)) if priority is None else np.asarray(priority, float)[cells]
     transit_km = sum(float(geodesic_km(a[0], a[1], b[0], b[1]))
                      for (a, b), t in zip(itertools.pairwise(wp), flags, strict=False) if t)
-    return Route(
-        waypoints=wp, length_km=length, length_over_territory_km=over_km,
-        cells=cells, bits=bits, sar_bits=sar,
-        imaged_km2=float(np.sum(area * popcount(bits))), new_km2=float(new_area.sum()),
-        value=float(np.sum(new_area * pr)), swath_km=float(swath_km),
-        sar_swath_km=float(sar_swath_km), max_distance_km=float(max_distance_km),
-        region_km=region_km, clearances_km=clear, violations=viol, planner=planner,
-        transit=flags, transit_km=transit_km,
-    )
+    return cells, bits, sar, transit_km
 
 
 def observation_parts(waypoints: Sequence[tuple[float, float]],

@@ -33,6 +33,7 @@ MAX_LIBRARIES = 512  # kept in memory per process
 Planner = Callable[[CoverageTracker, np.random.Generator], Route | None]
 _LIBRARIES: dict[str, RouteLibrary] = {}
 _FINGERPRINTS: dict[int, tuple[Restriction, tuple[Any, ...]]] = {}
+_KEYS: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # library_key's memo (objects kept alive)
 
 _SCALARS = ("length_km", "length_over_territory_km", "imaged_km2", "new_km2", "value", "swath_km",
             "sar_swath_km", "max_distance_km", "transit_km")
@@ -50,7 +51,22 @@ def restriction_fingerprint(r: Restriction) -> tuple[Any, ...]:
 
 def library_key(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],
                 priority: np.ndarray | None) -> str:
-    """A hex digest of everything a candidate depends on."""
+    """A hex digest of everything a candidate depends on (memoised for the same grid,
+    restriction and priority objects, which are cached and immutable)."""
+    memo = (id(grid), tuple(parts), tuple(id(r) for r in restrictions), id(priority))
+    found = _KEYS.get(memo)
+    if found is not None and found[0] is grid and found[1] is priority and all(
+            a is b for a, b in zip(found[2], restrictions, strict=True)):
+        return found[3]
+    key = _digest(grid, parts, restrictions, priority)
+    if len(_KEYS) >= MAX_LIBRARIES:
+        _KEYS.pop(next(iter(_KEYS)))
+    _KEYS[memo] = (grid, priority, tuple(restrictions), key)
+    return key
+
+
+def _digest(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],
+            priority: np.ndarray | None) -> str:
     text = repr((LIBRARY_VERSION, grid.codes, grid.n_cells, float(grid.total_area_km2),
                  tuple(parts), tuple(restriction_fingerprint(r) for r in restrictions)))
     digest = hashlib.sha256(text.encode())
@@ -111,11 +127,27 @@ def gains(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
         if len(route.cells) == 0:
             continue
         new = route.bits & ~imaged[route.cells]
+        out[i] = float(np.sum(_weights(route, grid, priority) * popcount(new)))
+    return out
+
+
+_WEIGHTS: dict[tuple[int, int], tuple[Route, Any, np.ndarray]] = {}
+
+
+def _weights(route: Route, grid: StateGrid, priority: np.ndarray | None) -> np.ndarray:
+    """Per cell of ``route``, the priority-weighted km² of one sub-point (memoised per route and
+    cached, read-only priority: a candidate is weighed for every flight that looks at it)."""
+    found = _WEIGHTS.get((id(route), id(priority)))
+    if found is None or found[0] is not route or found[1] is not priority:
         weight = grid.quad_area_km2[route.cells] / NSUB
         if priority is not None:
             weight = weight * priority[route.cells]
-        out[i] = float(np.sum(weight * popcount(new)))
-    return out
+            if priority.flags.writeable:  # a one-off array (not a cached priority): no memo
+                return weight
+        if len(_WEIGHTS) >= 4096:
+            _WEIGHTS.pop(next(iter(_WEIGHTS)))
+        found = _WEIGHTS[(id(route), id(priority))] = (route, priority, weight)
+    return found[2]
 
 
 def pick(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
