@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simulator.measures.access import access_share
@@ -16,6 +17,25 @@ def territory_areas(states: list[str], resolution_km: float) -> dict[str, float]
 
     terr = load_territories(resolution_km)
     return {s: terr.grid((s,)).total_area_km2 for s in states if s in terr.party_codes}
+
+
+def _group_sums(table: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """``imaged_km2`` summed per group of ``keys`` (a sorted MultiIndex), each group summed as
+    ``Series.sum`` of its rows in table order would (groupby's own sum rounds differently in
+    the last digit): a stable sort by the group codes, then one contiguous sum per group."""
+    factors = [pd.factorize(table[k], sort=True) for k in keys]
+    shape = tuple(max(len(u), 1) for _, u in factors)
+    combined = np.ravel_multi_index([np.asarray(c) for c, _ in factors], shape)
+    order = np.argsort(combined, kind="stable")
+    ordered = combined[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else \
+        np.zeros(0, int)
+    values = table["imaged_km2"].to_numpy(float)[order]
+    sums = [float(part.sum()) for part in np.split(values, starts[1:])] if len(values) else []
+    levels = np.unravel_index(ordered[starts], shape)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(u)[lv] for (_, u), lv in zip(factors, levels, strict=True)], names=keys)
+    return pd.Series(sums, index=index, dtype=float)
 
 
 def summarize(
@@ -84,17 +104,10 @@ def summarize(
         # states), and the two headline pairs; the full table is sharing.csv
         # Series.sum of each group, as a filter per replication summed it (groupby's own sum
         # rounds differently in the last digit)
-        values = sharing["imaged_km2"].to_numpy(float)
-
-        def sums(keys: list[str]) -> pd.Series:
-            groups = sharing.groupby(keys, sort=True).indices
-            index = pd.MultiIndex.from_tuples(list(groups), names=keys)
-            sums = pd.Series([float(values[pos].sum()) for pos in groups.values()], index=index)
-            return sums.sort_index()
-
-        all_by = sums(["consumer", "replication"])
-        pair_by = sums(["consumer", "observed", "replication"])
-        pairs = set(zip(sharing["consumer"], sharing["observed"], strict=True))
+        all_by = _group_sums(sharing, ["consumer", "replication"])
+        named = sharing[sharing["observed"].isin(("RUS", "USA", "BLR", "UKR"))]
+        pair_by = _group_sums(named, ["consumer", "observed", "replication"])
+        pairs = set(zip(named["consumer"], named["observed"], strict=True))
         for consumer in sorted(sharing["consumer"].unique()):
             entry: dict[str, Any] = {
                 "all_observed_km2_per_year": interval(
