@@ -10,7 +10,8 @@ Run: ``python benchmarks/bench_geometry_cost.py [--big N]`` (or ``pytest -m benc
    (cold) and with the cache that run left (cached);
 3. planner efficiency over a year, imaged km² / (route km flown with sensors on x swath), for
    Russia, the US, Germany and Georgia, search beside library (the same replications);
-4. the wall time of N replication-years (default 1,000) with geometry on 2 workers, cache warm.
+4. the wall time of N replication-years (default 1,000) on 2 workers, route cache warm, with
+   geometry and, beside it, without.
 """
 
 from __future__ import annotations
@@ -112,11 +113,11 @@ def builds() -> tuple[float, float]:
     return cold, cached
 
 
-def big(n: int) -> float:
+def big(n: int, *overrides: str) -> float:
     from simulator.api import run
 
     start = time.perf_counter()
-    run(SCENARIO, replications=n, seed=5, jobs=2, figures=False)
+    run(SCENARIO, replications=n, seed=5, jobs=2, figures=False, overrides=overrides)
     return time.perf_counter() - start
 
 
@@ -139,9 +140,11 @@ def main(n_big: int = 1000) -> None:
     for s in STATES:
         print(f"| {s} | {before[s]:.3f} | {after[s]:.3f} | {after[s] / before[s] - 1:+.1%} |")
     if n_big:
-        big(20)  # the workers' libraries and the disk cache are warm after this
+        big(20)  # the disk cache is warm after this (each run starts its own workers)
         wall = big(n_big)
-        print(f"\n{n_big} replication-years with geometry on 2 workers: {wall:.1f} s")
+        flat = big(n_big, "geometry.enabled=false")
+        print(f"\n{n_big} replication-years on 2 workers (one run each, figures off): with "
+              f"geometry {wall:.1f} s, without {flat:.1f} s ({wall / flat:.1f}x)")
 
 
 if __name__ == "__main__":

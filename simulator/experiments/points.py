@@ -15,6 +15,8 @@ a seed drawn from ``SeedSequence([seed, i])``. Every point's seed is in the mani
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
@@ -88,11 +90,18 @@ def _point_scenario(base: Scenario, point: Point) -> Scenario:
                                overrides=(*base.overrides, *point.overrides))
 
 
-def _measure(prepared: PreparedRun, outputs: list[ReplicationOutput]) -> pd.DataFrame:
-    """The headline measures of each replication of one point (the tables they need only)."""
+def _measure(prepared: PreparedRun, outputs: list[ReplicationOutput],
+             access_memo: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The headline measures of each replication of one point (the tables they need only).
+    Points with the same membership, years and rules share one access table."""
     config, sc = prepared.config, prepared.scenario
     coverage = frame([r for o in outputs for r in o.coverage], COVERAGE_COLUMNS)
-    access = frame(access_rows(config.registry, config.years, config.rules), ACCESS_COLUMNS)
+    key = hashlib.sha256(pickle.dumps((sc.model.membership.model_dump(mode="json"),
+                                       config.years, config.rules))).hexdigest()
+    if key not in access_memo:
+        access_memo[key] = frame(access_rows(config.registry, config.years, config.rules),
+                                 ACCESS_COLUMNS)
+    access = access_memo[key]
     states = sorted(set(access["observed"]) | set(coverage["state"]))
     allocated = allocated_by_year(prepared.distributions, outputs, config.years)
     tables = _Tables(
@@ -142,6 +151,7 @@ def run_points(
         raise ValueError(f"seeds={seeds!r}: must be one of {', '.join(SEED_MODES)}")
     started = time.perf_counter()
     memo: dict[str, Any] = {}  # quota distributions shared by points with the same inputs
+    access_memo: dict[str, pd.DataFrame] = {}
     prepared = {p.index: prepare_run(_point_scenario(base, p), replications,
                                      point_seed(seed, p.index, seeds), memo) for p in points}
     done: dict[int, dict[int, ReplicationOutput]] = {p.index: {} for p in points}
@@ -159,7 +169,7 @@ def run_points(
             progress()
         if len(done[index]) == replications:  # reduce the point to its rows at once
             outs = [done[index][r] for r in sorted(done[index])]
-            measured[index] = _measure(prepared[index], outs)
+            measured[index] = _measure(prepared[index], outs, access_memo)
             done[index] = {}
 
     todo = []

@@ -70,10 +70,27 @@ def _per_rep(result: RunTables, values: pd.Series) -> list[float]:
     return values.reindex(range(result.replications), fill_value=0.0).astype(float).tolist()
 
 
+_SHARES: dict[tuple[int, tuple[Any, ...], Any], tuple[pd.DataFrame, float]] = {}
+
+
 def access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],
                           last_day: dt.date | None) -> float:
     """Day-weighted mean over the period of: sum over parties of area x (other parties
-    allowed to observe it / other parties), over the parties' area."""
+    allowed to observe it / other parties), over the parties' area (memoised for the same
+    access table object: an experiment's points and replications share one)."""
+    key = (id(access), tuple(sorted(areas.items())), last_day)
+    found = _SHARES.get(key)
+    if found is not None and found[0] is access:
+        return found[1]
+    share = _access_weighted_share(access, areas, last_day)
+    if len(_SHARES) >= 8:
+        _SHARES.pop(next(iter(_SHARES)))
+    _SHARES[key] = (access, share)
+    return share
+
+
+def _access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],
+                           last_day: dt.date | None) -> float:
     if not len(access):
         return math.nan
     a = access.assign(ok=access["allowed"].astype(str).eq("True"))
