@@ -107,7 +107,7 @@ def test_sweep_of_the_nato_practice(tmp_path) -> None:
                                   check_dtype=False)
     assert (out / "figures" / "sweep.png").stat().st_size > 10_000
     report = (out / "report.md").read_text()
-    assert "| rules.nato_practice | flights_flown |" in report
+    assert "| rules.nato_practice | flights_allocated | flights_flown |" in report
 
 
 def test_the_same_command_gives_the_same_tables_serial_or_parallel(tmp_path) -> None:

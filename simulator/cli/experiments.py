@@ -51,7 +51,7 @@ def register(commands: Any) -> None:
         "intervals), runs.csv and runs.parquet, a figure and report.md.",
         epilog="Example: openskies sensitivity baseline-2019 --param "
         "operations.planning.use_share=0.6:1.0 --param "
-        "operations.failures.default_breakdown_probability=0:0.2 --method morris --samples 10",
+        "operations.failures.breakdown_by_aircraft.USA-OC135B=0.2:0.7 --method morris --samples 10",
     )
     p.add_argument("scenario", help="a scenario .toml file or a bundled name (see 'list')")
     p.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH",

@@ -36,8 +36,9 @@ from simulator.outputs.experiment_report import (
 from simulator.scenario.schema import Scenario
 from simulator.version import __version__
 
-SWEEP_SHOWN = ("flights_flown", "imaged_km2", "flights_over_RUS", "imaged_share_RUS")
-DEFAULT_OUTPUTS = SWEEP_SHOWN  # analysed when --output is not given
+# analysed when --output is not given
+DEFAULT_OUTPUTS = ("flights_flown", "imaged_km2", "flights_over_RUS", "imaged_share_RUS")
+SWEEP_SHOWN = ("flights_allocated", *DEFAULT_OUTPUTS)  # the sweep's report and figure
 
 
 def check_outputs(outputs: Sequence[str]) -> None:
