@@ -54,14 +54,8 @@ def test_interval_is_mean_and_90_percent() -> None:
     assert got["mean"] == 50 and got["p05"] == 5 and got["p95"] == 95 and got["n"] == 101
 
 
-def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> None:
-    path = bundled_scenarios()[SCENARIO]
-    serial = run(path, replications=4, seed=11, overrides=FAST, jobs=1, figures=False)
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
-    try:
-        parallel = run(path, replications=4, seed=11, overrides=FAST, executor=pool, figures=False)
-    finally:
-        pool.shutdown()
+def _on_dask(path, **options):
+    """A run on a two-worker Dask LocalCluster."""
     from dask.distributed import Client, LocalCluster
 
     # Starting a LocalCluster writes MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS, PYTHONHASHSEED...
@@ -75,17 +69,21 @@ def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> 
             ) as cluster,
             Client(cluster) as client,
         ):
-            dasked = run(
-                path,
-                replications=4,
-                seed=11,
-                overrides=FAST,
-                executor=client.get_executor(),
-                figures=False,
-            )
+            return run(path, executor=client.get_executor(), **options)
     finally:
         os.environ.clear()
         os.environ.update(environ)
+
+
+def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> None:
+    path = bundled_scenarios()[SCENARIO]
+    serial = run(path, replications=4, seed=11, overrides=FAST, jobs=1, figures=False)
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
+    try:
+        parallel = run(path, replications=4, seed=11, overrides=FAST, executor=pool, figures=False)
+    finally:
+        pool.shutdown()
+    dasked = _on_dask(path, replications=4, seed=11, overrides=FAST, figures=False)
     a = tables(serial, tmp_path / "serial")
     assert a == tables(parallel, tmp_path / "parallel")
     assert a == tables(dasked, tmp_path / "dask")
@@ -94,12 +92,14 @@ def test_identical_tables_on_one_worker_two_workers_and_dask(tmp_path: Path) -> 
     assert tables(other, tmp_path / "other")["missions.csv"] != a["missions.csv"]
 
 
-def test_identical_tables_with_geometry_serial_and_parallel(tmp_path: Path) -> None:
+def test_identical_tables_with_geometry_serial_parallel_and_dask(tmp_path: Path) -> None:
     path = bundled_scenarios()[SCENARIO]
     coarse = ("geometry.resolution_km=100",)
     serial = run(path, replications=2, seed=5, overrides=coarse, jobs=1, figures=False)
     parallel = run(path, replications=2, seed=5, overrides=coarse, jobs=2, figures=False)
-    assert tables(serial, tmp_path / "s") == tables(parallel, tmp_path / "p")
+    dasked = _on_dask(path, replications=2, seed=5, overrides=coarse, figures=False)
+    expected = tables(serial, tmp_path / "s")
+    assert expected == tables(parallel, tmp_path / "p") == tables(dasked, tmp_path / "d")
     assert serial.coverage["imaged_km2"].sum() > 0
 
 
