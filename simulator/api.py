@@ -3,7 +3,6 @@ Returns pandas DataFrames."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.experiments.analyses import check_outputs, run_sensitivity, run_sweep
-from simulator.experiments.designs import check_samples, runs_needed
+from simulator.experiments.designs import check_samples, grid_size, runs_needed
 from simulator.experiments.ensemble import (
     ReplicationOutput,
     default_executor,
@@ -26,7 +25,7 @@ from simulator.experiments.parameters import params_from, parse_vary, toml_text
 from simulator.experiments.prepared_run import assemble_result, prepare_run
 from simulator.outputs.experiment import Experiment
 from simulator.outputs.result import Result
-from simulator.scenario.load import load_scenario
+from simulator.scenario.load import load_scenario, with_overrides
 from simulator.scenario.schema import MAX_REPLICATIONS, Scenario
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
@@ -35,11 +34,7 @@ ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 def as_scenario(scenario: ScenarioLike, overrides: tuple[str, ...] = ()) -> Scenario:
     """A :class:`Scenario` from a file, a dict or a scenario (overrides applied)."""
     if isinstance(scenario, Scenario):
-        if not overrides:
-            return scenario
-        again = load_scenario(dict(scenario.document), overrides)
-        return dataclasses.replace(again, source=scenario.source,
-                                   overrides=(*scenario.overrides, *overrides))
+        return with_overrides(scenario, overrides)
     return load_scenario(scenario, overrides)
 
 
@@ -168,11 +163,8 @@ def sweep(
               for k, values in vary.items()]
     reps = replications or sc.model.run.replications
     base_seed = sc.model.run.seed if seed is None else seed
-    n = reps
-    for v in varied:
-        n *= len(v.values)
     return _experiment(
-        executor, jobs, n,
+        executor, jobs, grid_size(varied) * reps,
         lambda pool: run_sweep(sc, varied, reps, base_seed, pool, checkpoint, seeds=seeds),
         output, force).runs
 

@@ -16,8 +16,7 @@ from simulator.cli.running import (
     clear_checkpoint,
     dask_executor,
     output_for,
-    progress_bar,
-    stop_own_pool,
+    workers,
 )
 
 SEEDS_HELP = ("'common' (default): every point runs from the same seed, so points differ only "
@@ -77,8 +76,7 @@ def register(commands: Any) -> None:
 
 
 def _execute(args: argparse.Namespace, sc: Any, default_name: str, n_jobs: int, body) -> Path:
-    """Lock the folder, start the executor and progress bar, run ``body``, save."""
-    from simulator.experiments.ensemble import default_executor
+    """Lock the folder, start the executor and progress bar, run ``body``, save (as ``run``)."""
     from simulator.outputs.folders import check_target, folder_lock
 
     out = output_for(args, Path("results") / default_name)
@@ -86,17 +84,10 @@ def _execute(args: argparse.Namespace, sc: Any, default_name: str, n_jobs: int, 
         check_target(out, args.force)  # refuse now, not after the runs
         check_cache(sc)
         executor, client = dask_executor(args)
-        pool = None
-        if executor is None and n_jobs > 1:
-            pool = executor = default_executor(args.jobs, n_jobs)
-        bar = progress_bar(n_jobs, default_name)
-        clean = False
         try:
-            experiment = body(executor, checkpoint_dir(args, out), lambda: bar.update(1))
-            clean = True
+            with workers(args, executor, n_jobs, default_name) as (executor, bar):
+                experiment = body(executor, checkpoint_dir(args, out), lambda: bar.update(1))
         finally:
-            bar.close()
-            stop_own_pool(pool, clean)
             if client is not None:
                 client.close()
         target = experiment.save(out, force=args.force)
@@ -106,6 +97,7 @@ def _execute(args: argparse.Namespace, sc: Any, default_name: str, n_jobs: int, 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.experiments.analyses import run_sweep
+    from simulator.experiments.designs import grid_size
     from simulator.experiments.parameters import ExperimentError, parse_vary
     from simulator.scenario.load import load_scenario
 
@@ -117,9 +109,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     varied = [parse_vary(sc, text) for text in args.vary]
     reps = args.replications or sc.model.run.replications
     seed = sc.model.run.seed if args.seed is None else args.seed
-    n_points = 1
-    for v in varied:
-        n_points *= len(v.values)
+    n_points = grid_size(varied)
 
     def body(executor, checkpoint, progress):
         return run_sweep(sc, varied, reps, seed, executor, checkpoint, progress, args.seeds,

@@ -9,10 +9,11 @@ form a cycle, since nothing below imports the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,14 +147,8 @@ def run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: P
 
     reps = args.replications or sc.model.run.replications
     check_cache(sc)
-    pool = None
-    if executor is None and reps > 1:
-        from simulator.experiments.ensemble import default_executor
-
-        pool = executor = default_executor(args.jobs, reps)
-    bar = progress_bar(reps + 1, label)  # the replications, then the figures and report
-    clean = False
-    try:
+    # the replications, then the figures and report
+    with workers(args, executor, reps, label, steps=reps + 1) as (executor, bar):
         result = run(
             sc,
             replications=args.replications,
@@ -166,8 +161,25 @@ def run_loaded(sc, args: argparse.Namespace, executor, label: str, checkpoint: P
             on_stage=lambda stage: bar.set_postfix_str(f"{stage} and report"),
         )
         bar.update(1)
+    return result
+
+
+@contextlib.contextmanager
+def workers(args: argparse.Namespace, executor, n_jobs: int, label: str,
+            steps: int | None = None) -> Iterator[tuple[Any, Any]]:
+    """The executor for ``n_jobs`` jobs (the given one, e.g. Dask's, else a pool of our own
+    when there is more than one) and a progress bar of ``steps`` (default ``n_jobs``); after
+    an error or an interrupt our pool is stopped at once."""
+    pool = None
+    if executor is None and n_jobs > 1:
+        from simulator.experiments.ensemble import default_executor
+
+        pool = executor = default_executor(args.jobs, n_jobs)
+    bar = progress_bar(steps or n_jobs, label)
+    clean = False
+    try:
+        yield executor, bar
         clean = True
-        return result
     finally:
         bar.close()
         stop_own_pool(pool, clean)

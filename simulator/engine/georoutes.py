@@ -43,6 +43,7 @@ from simulator.geo.route_checks import observation_parts, route_footprint
 from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick
 from simulator.geo.transit import stop_budget
 from simulator.geo.unimaged import UnimagedValue
+from simulator.memo import IdentityMemo
 
 # An observer choosing "the island variant" plans for the islands: their value is raised this
 # much in that route's objective (Annex A Sec. III: the larger distance applies only to
@@ -79,16 +80,13 @@ def build_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restriction
     return r
 
 
-_BUILT: dict[tuple[int, str], Restriction] = {}
+_BUILT: IdentityMemo[Restriction] = IdentityMemo(256)
 
 
 def _shared_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restriction:
     """One restriction object per spec and process, so that the rule indexes built for it (and
     cached by identity) serve every replication."""
-    key = (id(terr), repr(sorted(spec.items())))
-    if key not in _BUILT:
-        _BUILT[key] = build_restriction(terr, spec)
-    return _BUILT[key]
+    return _BUILT.get((terr,), repr(sorted(spec.items())), lambda: build_restriction(terr, spec))
 
 
 def _active(spec: Mapping[str, Any], day: dt.date) -> bool:

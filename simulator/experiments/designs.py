@@ -44,6 +44,11 @@ def grid_points(varied: Sequence[Varied]) -> list[Point]:
     return [Point(i, tuple(zip(keys, combo, strict=True))) for i, combo in enumerate(combos)]
 
 
+def grid_size(varied: Sequence[Varied]) -> int:
+    """How many points :func:`grid_points` gives."""
+    return math.prod(len(v.values) for v in varied)
+
+
 def problem(params: Sequence[Param]) -> dict[str, Any]:
     """SALib's problem definition."""
     keys = [p.key for p in params]
@@ -104,7 +109,7 @@ def analyse(params: Sequence[Param], method: str, matrix: np.ndarray, outputs: p
     rows = []
     for output in outputs.columns:
         y = outputs[output].to_numpy(float)
-        if not np.isfinite(y).all() or np.ptp(y) == 0:
+        if not _analysable(y):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -128,18 +133,9 @@ def analyse(params: Sequence[Param], method: str, matrix: np.ndarray, outputs: p
 
 def skipped_outputs(outputs: pd.DataFrame) -> list[str]:
     """Output ids :func:`analyse` leaves out (n/a somewhere, or the same in every point)."""
-    out = []
-    for output in outputs.columns:
-        y = outputs[output].to_numpy(float)
-        if not np.isfinite(y).all() or np.ptp(y) == 0:
-            out.append(output)
-    return out
+    return [o for o in outputs.columns if not _analysable(outputs[o].to_numpy(float))]
 
 
-def nice(value: float) -> str:
-    """A number for prose: 3 significant digits, thousands separated."""
-    if not math.isfinite(value):
-        return "n/a"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+def _analysable(y: np.ndarray) -> bool:
+    """An output with a value in every point that is not the same in all of them."""
+    return bool(np.isfinite(y).all() and np.ptp(y) > 0)

@@ -87,6 +87,14 @@ def check_overrides(sc: Scenario, flag: str, text: str, overrides: Sequence[str]
         raise ExperimentError(f"{flag} {text}: {_reason(err)}") from None
 
 
+def _key_and_spec(flag: str, text: str, form: str, example: str) -> tuple[str, str]:
+    """``KEY=SPEC`` split and stripped; refused, naming the flag, without ``=``."""
+    if "=" not in text:
+        raise ExperimentError(f"{flag} {text}: expected {form}, e.g. {flag} {example}")
+    key, _, spec = text.partition("=")
+    return key.strip(), spec.strip()
+
+
 @dataclass(frozen=True)
 class Varied:
     """A sweep's key and its values, as TOML texts."""
@@ -98,11 +106,7 @@ class Varied:
 def parse_vary(sc: Scenario, text: str) -> Varied:
     """``KEY=V1,V2[,...]``, each value checked against the scenario's schema."""
     flag = "--vary"
-    if "=" not in text:
-        raise ExperimentError(f"{flag} {text}: expected KEY=V1,V2, e.g. --vary "
-                              "rules.nato_practice=true,false")
-    key, _, values = text.partition("=")
-    key = key.strip()
+    key, values = _key_and_spec(flag, text, "KEY=V1,V2", "rules.nato_practice=true,false")
     items = split_values(values)
     if not key or not all(items):
         raise ExperimentError(f"{flag} {text}: expected KEY=V1,V2 with no empty value")
@@ -139,11 +143,7 @@ class Param:
 def parse_param(sc: Scenario, text: str) -> Param:
     """``KEY=LOW:HIGH`` for a number key, or ``KEY=A|B[|...]`` for listed values."""
     flag = "--param"
-    if "=" not in text:
-        raise ExperimentError(f"{flag} {text}: expected KEY=LOW:HIGH, e.g. --param "
-                              "operations.planning.use_share=0.6:1.0")
-    key, _, spec = text.partition("=")
-    key, spec = key.strip(), spec.strip()
+    key, spec = _key_and_spec(flag, text, "KEY=LOW:HIGH", "operations.planning.use_share=0.6:1.0")
     if "|" in spec:
         choices = tuple(c.strip() for c in spec.split("|"))
         if len(choices) < 2 or not all(choices) or len(set(choices)) != len(choices):

@@ -14,9 +14,6 @@ a seed drawn from ``SeedSequence([seed, i])``. Every point's seed is in the mani
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
@@ -35,13 +32,19 @@ from simulator.experiments.ensemble import (
     replicate,
     save_checkpoint,
 )
-from simulator.experiments.prepared_run import PreparedRun, allocated_by_year, prepare_run
+from simulator.experiments.prepared_run import (
+    PreparedRun,
+    allocated_by_year,
+    inputs_digest,
+    prepare_run,
+)
 from simulator.measures.access import access_rows
 from simulator.measures.per_replication import headline_by_replication
 from simulator.measures.summary import territory_areas
+from simulator.measures.tables import PlainTables
 from simulator.outputs.result import ACCESS_COLUMNS, SHARING_COLUMNS, frame
-from simulator.scenario.load import load_scenario, parse_toml
-from simulator.scenario.schema import Scenario, ScenarioError
+from simulator.scenario.load import parse_override, with_overrides
+from simulator.scenario.schema import Scenario
 
 SEED_MODES = ("common", "independent")
 
@@ -65,14 +68,6 @@ def point_seed(seed: int, index: int, mode: str) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def typed_value(text: str) -> Any:
-    """A TOML value text as Python (``true`` -> True, ``0.5`` -> 0.5, a bare word as text)."""
-    try:
-        return parse_toml(f"v = {text}", "value")["v"]
-    except (ScenarioError, KeyError):  # a bare word is taken as text, as --set does
-        return text
-
-
 @dataclass
 class PointsRun:
     """What an experiment's runs produced: one row per point and replication, and a record of
@@ -84,27 +79,20 @@ class PointsRun:
     labels: dict[str, str]  # measure id -> what it measures
 
 
-def _point_scenario(base: Scenario, point: Point) -> Scenario:
-    sc = load_scenario(dict(base.document), point.overrides)
-    return dataclasses.replace(sc, source=base.source,
-                               overrides=(*base.overrides, *point.overrides))
-
-
 def _measure(prepared: PreparedRun, outputs: list[ReplicationOutput],
              access_memo: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The headline measures of each replication of one point (the tables they need only).
     Points with the same membership, years and rules share one access table."""
     config, sc = prepared.config, prepared.scenario
     coverage = frame([r for o in outputs for r in o.coverage], COVERAGE_COLUMNS)
-    key = hashlib.sha256(pickle.dumps((sc.model.membership.model_dump(mode="json"),
-                                       config.years, config.rules))).hexdigest()
+    key = inputs_digest(sc, config)
     if key not in access_memo:
         access_memo[key] = frame(access_rows(config.registry, config.years, config.rules),
                                  ACCESS_COLUMNS)
     access = access_memo[key]
     states = sorted(set(access["observed"]) | set(coverage["state"]))
     allocated = allocated_by_year(prepared.distributions, outputs, config.years)
-    tables = _Tables(
+    tables = PlainTables(
         name=sc.name,
         missions=frame([r for o in outputs for r in o.missions], MISSION_COLUMNS),
         coverage=coverage,
@@ -112,28 +100,9 @@ def _measure(prepared: PreparedRun, outputs: list[ReplicationOutput],
         sharing=frame([r for o in outputs for r in o.sharing], SHARING_COLUMNS),
         summary={"years": list(config.years), "per_year": {
             str(y): {"quota_flights_allocated": int(allocated.get(y, 0))} for y in config.years}},
-        n=len(outputs),
+        replications=len(outputs),
     )
     return headline_by_replication(tables, territory_areas(states, sc.model.geometry.resolution_km))
-
-
-@dataclass
-class _Tables:
-    """The tables of one point that the headline measures read (a RunTables)."""
-
-    name: str
-    missions: pd.DataFrame
-    coverage: pd.DataFrame
-    access: pd.DataFrame
-    sharing: pd.DataFrame
-    summary: dict[str, Any]
-    n: int
-    quotas: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
-    manifest: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def replications(self) -> int:
-        return self.n
 
 
 def run_points(
@@ -152,7 +121,7 @@ def run_points(
     started = time.perf_counter()
     memo: dict[str, Any] = {}  # quota distributions shared by points with the same inputs
     access_memo: dict[str, pd.DataFrame] = {}
-    prepared = {p.index: prepare_run(_point_scenario(base, p), replications,
+    prepared = {p.index: prepare_run(with_overrides(base, p.overrides), replications,
                                      point_seed(seed, p.index, seeds), memo) for p in points}
     done: dict[int, dict[int, ReplicationOutput]] = {p.index: {} for p in points}
     measured: dict[int, pd.DataFrame] = {}
@@ -197,7 +166,7 @@ def run_points(
         rows.attrs = {}
         rows.insert(0, "point", p.index)
         for pos, (key, value) in enumerate(p.assignments, start=2):
-            rows.insert(pos, key, typed_value(value))
+            rows.insert(pos, key, parse_override(f"{key}={value}")[1])  # typed as --set reads it
         frames.append(rows)
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     records = [

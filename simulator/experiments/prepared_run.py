@@ -8,7 +8,6 @@ point of an experiment is exactly a run of its scenario with the point's overrid
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import pickle
 from collections import Counter
@@ -32,7 +31,7 @@ from simulator.outputs.result import (
 )
 from simulator.outputs.routes_geojson import feature_collection
 from simulator.scenario.assemble import engine_config
-from simulator.scenario.load import load_scenario
+from simulator.scenario.load import with_overrides
 from simulator.scenario.schema import Scenario
 from simulator.treaty.apportion import largest_remainder
 from simulator.treaty.distribution import Distribution, to_rows
@@ -65,7 +64,9 @@ def prepare_run(sc: Scenario, replications: int, seed: int,
     if distributions_memo is None:
         distributions = distributions_for(config)
     else:
-        key = _distribution_inputs(sc, config)
+        # the quota distributions depend on these and on the review and the request model
+        key = inputs_digest(sc, config, config.review, config.request_model,
+                            config.request_params)
         if key not in distributions_memo:
             distributions_memo[key] = distributions_for(config)
         distributions = distributions_memo[key]
@@ -77,11 +78,11 @@ def prepare_run(sc: Scenario, replications: int, seed: int,
     return PreparedRun(sc, config, distributions, jobs, seed, user_overrides)
 
 
-def _distribution_inputs(sc: Scenario, config: EngineConfig) -> str:
-    """A digest of what the quota distributions depend on: the membership the registry is built
-    from, the years, the rules, the review outcome and the request model with its parameters."""
-    parts = (sc.model.membership.model_dump(mode="json"), config.years, config.rules,
-             config.review, config.request_model, config.request_params)
+def inputs_digest(sc: Scenario, config: EngineConfig, *more: Any) -> str:
+    """A digest of the membership the registry is built from, the years and the rules (what the
+    access table depends on), with ``more`` inputs: variants of a scenario with the same digest
+    share what was computed from them."""
+    parts = (sc.model.membership.model_dump(mode="json"), config.years, config.rules, *more)
     return hashlib.sha256(pickle.dumps(parts)).hexdigest()
 
 
@@ -157,10 +158,7 @@ def as_run(sc: Scenario, replications: int, seed: int) -> Scenario:
         extra.append(f"run.replications={replications}")
     if seed != sc.model.run.seed:
         extra.append(f"run.seed={seed}")
-    if not extra:
-        return sc
-    again = load_scenario(dict(sc.document), tuple(extra))
-    return dataclasses.replace(again, source=sc.source, overrides=(*sc.overrides, *extra))
+    return with_overrides(sc, extra)
 
 
 def _cells(outputs: list[ReplicationOutput]) -> dict[str, tuple[Any, Any]]:

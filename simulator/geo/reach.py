@@ -50,11 +50,16 @@ def reachable_worth(grid: StateGrid, value: np.ndarray, where: tuple[float, floa
     live = v > 0
     if not live.any():
         return 0.0
-    area = float(_areas_within(grid, where, km)[live].sum())
-    return float(v.sum()) * min(1.0, km * swath_km / max(area, 1e-9))
+    live_km2 = float(areas_within(grid, where, km)[live].sum())
+    return float(v.sum()) * swept_share(km, swath_km, live_km2)
 
 
-def _areas_within(grid: StateGrid, where: tuple[float, float], km: float) -> np.ndarray:
+def swept_share(km: float, swath_km: float, live_km2: float) -> float:
+    """The share of ``live_km2`` of land a route of ``km`` can sweep with a ``swath_km`` swath."""
+    return min(1.0, km * swath_km / max(live_km2, 1e-9))
+
+
+def areas_within(grid: StateGrid, where: tuple[float, float], km: float) -> np.ndarray:
     """``grid.quad_area_km2[cells_within(grid, where, km)]``, memoised beside the reach."""
     key = ("area", grid.codes, grid.n_cells, where, round(km, 3))
     areas = _WITHIN.get(key)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from simulator.geo.grid import StateGrid
+from simulator.memo import IdentityMemo
 
 Box = tuple[float, float, float, float]
 REGION_KINDS = ("separate", "including", "exclave")
@@ -126,24 +127,22 @@ def in_boxes(lat: np.ndarray, lon: np.ndarray, boxes: tuple[Box, ...]) -> np.nda
 def region_cells(grid: StateGrid, state: str, boxes: tuple[Box, ...]) -> np.ndarray:
     """Cells of the grid whose centre lies in the boxes and that hold some of ``state``'s land
     (memoised and read-only: missions ask for the same regions all year)."""
-    key = (id(grid), grid.codes, grid.n_cells, state, tuple(boxes))
-    found = _REGION_CELLS.get(key)
-    if found is None or found[0] is not grid:
+
+    def compute() -> np.ndarray:
         if state not in grid.member_bits:
             cells = np.zeros(grid.n_cells, bool)
         else:
             cells = in_boxes(grid.lat, grid.lon, boxes) & (grid.member_bits[state] != 0)
         cells.setflags(write=False)
-        if len(_REGION_CELLS) >= 256:
-            _REGION_CELLS.pop(next(iter(_REGION_CELLS)))
-        found = _REGION_CELLS[key] = (grid, cells)
-    return found[1]
+        return cells
+
+    return _REGION_CELLS.get((grid,), (state, tuple(boxes)), compute)
 
 
-_REGION_CELLS: dict[tuple[Any, ...], tuple[StateGrid, np.ndarray]] = {}
+_REGION_CELLS: IdentityMemo[np.ndarray] = IdentityMemo(256)
 
 
-_PRIORITY: dict[tuple[Any, ...], np.ndarray | None] = {}
+_PRIORITY: IdentityMemo[np.ndarray] = IdentityMemo(256)
 
 
 def interest_priority(grid: StateGrid, areas: tuple[AreaOfInterest, ...], observer: str,
@@ -153,10 +152,8 @@ def interest_priority(grid: StateGrid, areas: tuple[AreaOfInterest, ...], observ
     use = tuple(a for a in areas if a.observed in grid.codes and a.applies(observer, year))
     if not use:
         return None
-    key = (id(grid), grid.codes, use)
-    if key not in _PRIORITY:
-        if len(_PRIORITY) >= 256:
-            _PRIORITY.pop(next(iter(_PRIORITY)))
+
+    def compute() -> np.ndarray:
         pr = np.ones(grid.n_cells)
         hit = np.zeros(grid.n_cells, bool)
         for a in sorted(use, key=lambda a: a.id):
@@ -164,8 +161,9 @@ def interest_priority(grid: StateGrid, areas: tuple[AreaOfInterest, ...], observ
             pr[cells] = np.where(hit[cells], np.maximum(pr[cells], a.weight), a.weight)
             hit |= cells
         pr.setflags(write=False)  # shared by every caller (and memoised by identity)
-        _PRIORITY[key] = pr
-    return _PRIORITY[key]
+        return pr
+
+    return _PRIORITY.get((grid,), use, compute)
 
 
 __all__ = [

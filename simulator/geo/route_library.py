@@ -25,6 +25,7 @@ from simulator.geo.coverage import CoverageTracker
 from simulator.geo.grid import NSUB, StateGrid, popcount
 from simulator.geo.restrictions import Restriction
 from simulator.geo.route_types import Route
+from simulator.memo import IdentityMemo
 
 LIBRARY_VERSION = 1  # part of every key: a change to the planner or to this file bumps it
 EXTRA_CANDIDATES = 4  # a flight looks at (flights already taken from the library) + this many
@@ -32,8 +33,9 @@ MAX_LIBRARIES = 512  # kept in memory per process
 
 Planner = Callable[[CoverageTracker, np.random.Generator], Route | None]
 _LIBRARIES: dict[str, RouteLibrary] = {}
-_FINGERPRINTS: dict[int, tuple[Restriction, tuple[Any, ...]]] = {}
-_KEYS: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # library_key's memo (objects kept alive)
+_FINGERPRINTS: IdentityMemo[tuple[Any, ...]] = IdentityMemo(4096)
+_KEYS: IdentityMemo[str] = IdentityMemo(MAX_LIBRARIES)
+_WEIGHTS: IdentityMemo[np.ndarray] = IdentityMemo(4096)
 
 _SCALARS = ("length_km", "length_over_territory_km", "imaged_km2", "new_km2", "value", "swath_km",
             "sar_swath_km", "max_distance_km", "transit_km")
@@ -42,27 +44,16 @@ _SCALARS = ("length_km", "length_over_territory_km", "imaged_km2", "new_km2", "v
 def restriction_fingerprint(r: Restriction) -> tuple[Any, ...]:
     """What identifies a restriction across processes (its geometry as WKB), memoised per
     object (restrictions are immutable)."""
-    found = _FINGERPRINTS.get(id(r))
-    if found is None or found[0] is not r:
-        found = _FINGERPRINTS[id(r)] = (r, (r.name, r.kind, r.geometry.wkb_hex, r.max_km,
-                                            r.buffer_km))
-    return found[1]
+    return _FINGERPRINTS.get((r,), None, lambda: (r.name, r.kind, r.geometry.wkb_hex, r.max_km,
+                                                   r.buffer_km))
 
 
 def library_key(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],
                 priority: np.ndarray | None) -> str:
     """A hex digest of everything a candidate depends on (memoised for the same grid,
     restriction and priority objects, which are cached and immutable)."""
-    memo = (id(grid), tuple(parts), tuple(id(r) for r in restrictions), id(priority))
-    found = _KEYS.get(memo)
-    if found is not None and found[0] is grid and found[1] is priority and all(
-            a is b for a, b in zip(found[2], restrictions, strict=True)):
-        return found[3]
-    key = _digest(grid, parts, restrictions, priority)
-    if len(_KEYS) >= MAX_LIBRARIES:
-        _KEYS.pop(next(iter(_KEYS)))
-    _KEYS[memo] = (grid, priority, tuple(restrictions), key)
-    return key
+    return _KEYS.get((grid, priority, *restrictions), tuple(parts),
+                     lambda: _digest(grid, parts, restrictions, priority))
 
 
 def _digest(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],
@@ -131,23 +122,17 @@ def gains(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
     return out
 
 
-_WEIGHTS: dict[tuple[int, int], tuple[Route, Any, np.ndarray]] = {}
-
-
 def _weights(route: Route, grid: StateGrid, priority: np.ndarray | None) -> np.ndarray:
     """Per cell of ``route``, the priority-weighted km² of one sub-point (memoised per route and
     cached, read-only priority: a candidate is weighed for every flight that looks at it)."""
-    found = _WEIGHTS.get((id(route), id(priority)))
-    if found is None or found[0] is not route or found[1] is not priority:
+
+    def compute() -> np.ndarray:
         weight = grid.quad_area_km2[route.cells] / NSUB
-        if priority is not None:
-            weight = weight * priority[route.cells]
-            if priority.flags.writeable:  # a one-off array (not a cached priority): no memo
-                return weight
-        if len(_WEIGHTS) >= 4096:
-            _WEIGHTS.pop(next(iter(_WEIGHTS)))
-        found = _WEIGHTS[(id(route), id(priority))] = (route, priority, weight)
-    return found[2]
+        return weight if priority is None else weight * priority[route.cells]
+
+    if priority is not None and priority.flags.writeable:  # a one-off array: no memo
+        return compute()
+    return _WEIGHTS.get((route, priority), None, compute)
 
 
 def pick(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.geo.grid import NSUB, StateGrid, popcount
-from simulator.geo.reach import cells_within
+from simulator.geo.reach import areas_within, cells_within, swept_share
 from simulator.geo.route_types import value_density
 
 
@@ -40,10 +40,11 @@ class UnimagedValue:
         if len(cells) == 0:
             return
         g = self.grid
+        area = g.quad_area_km2[cells]
         dens = popcount(g.land_bits[cells] & ~bits_after) / NSUB
         if self.priority is not None:
             dens = dens * self.priority[cells]
-        new = dens * g.quad_area_km2[cells]
+        new = dens * area
         old = self.value[cells]
         for r in self._reaches.values():
             m = r.inside[cells]
@@ -51,8 +52,7 @@ class UnimagedValue:
                 continue
             was, now = old[m] > 0, new[m] > 0
             r.worth += float((new[m] - old[m]).sum())
-            area = g.quad_area_km2[cells][m]
-            r.live_km2 += float(area[now].sum()) - float(area[was].sum())
+            r.live_km2 += float(area[m][now].sum()) - float(area[m][was].sum())
             r.live += int(now.sum()) - int(was.sum())
         self.value[cells] = new
 
@@ -66,9 +66,8 @@ class UnimagedValue:
             inside[near] = True
             v = self.value[near]
             live = v > 0
-            r = self._reaches[key] = _Reach(inside, float(v.sum()),
-                                            float(self.grid.quad_area_km2[near][live].sum()),
-                                            int(live.sum()))
+            live_km2 = float(areas_within(self.grid, where, km)[live].sum())
+            r = self._reaches[key] = _Reach(inside, float(v.sum()), live_km2, int(live.sum()))
         if r.live <= 0:
             return 0.0
-        return max(r.worth, 0.0) * min(1.0, km * swath_km / max(r.live_km2, 1e-9))
+        return max(r.worth, 0.0) * swept_share(km, swath_km, r.live_km2)

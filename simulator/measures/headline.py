@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.measures.tables import RunTables, interval
+from simulator.memo import IdentityMemo
 
 HEADLINE_COLUMNS = ("scenario", "measure_id", "measure", "mean", "p05", "p95", "replications")
 STATES = ("RUS", "USA", "BLR", "UKR")  # the states named in the headline table
@@ -70,7 +71,7 @@ def _per_rep(result: RunTables, values: pd.Series) -> list[float]:
     return values.reindex(range(result.replications), fill_value=0.0).astype(float).tolist()
 
 
-_SHARES: dict[tuple[int, tuple[Any, ...], Any], tuple[pd.DataFrame, float]] = {}
+_SHARES: IdentityMemo[float] = IdentityMemo(8)
 
 
 def access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],
@@ -78,15 +79,8 @@ def access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],
     """Day-weighted mean over the period of: sum over parties of area x (other parties
     allowed to observe it / other parties), over the parties' area (memoised for the same
     access table object: an experiment's points and replications share one)."""
-    key = (id(access), tuple(sorted(areas.items())), last_day)
-    found = _SHARES.get(key)
-    if found is not None and found[0] is access:
-        return found[1]
-    share = _access_weighted_share(access, areas, last_day)
-    if len(_SHARES) >= 8:
-        _SHARES.pop(next(iter(_SHARES)))
-    _SHARES[key] = (access, share)
-    return share
+    return _SHARES.get((access,), (tuple(sorted(areas.items())), last_day),
+                       lambda: _access_weighted_share(access, areas, last_day))
 
 
 def _access_weighted_share(access: pd.DataFrame, areas: Mapping[str, float],

@@ -9,34 +9,12 @@ row of ``headline.csv`` with the same id means (``docs/measures.md``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from simulator.measures.headline import headline_rows
-
-
-@dataclass
-class _OneReplication:
-    """The tables of one replication of a run, renumbered as replication 0 (a RunTables)."""
-
-    name: str
-    missions: pd.DataFrame
-    quotas: pd.DataFrame
-    coverage: pd.DataFrame
-    access: pd.DataFrame
-    sharing: pd.DataFrame
-    manifest: dict[str, Any]
-    summary: dict[str, Any]
-    cells: dict[str, tuple[Any, Any]]
-    routes: dict[str, Any]
-    pairs: pd.DataFrame | None = None
-    cumulative: pd.DataFrame | None = None
-
-    @property
-    def replications(self) -> int:
-        return 1
+from simulator.measures.tables import PlainTables
 
 
 def _split(table: pd.DataFrame, reps: int) -> list[pd.DataFrame]:
@@ -56,10 +34,10 @@ def headline_by_replication(result: Any, areas: Mapping[str, float]) -> pd.DataF
     parts = {k: _split(getattr(result, k), reps) for k in ("missions", "coverage", "sharing")}
     rows, labels = [], {}
     for r in range(reps):
-        view = _OneReplication(
-            name=result.name, missions=parts["missions"][r], quotas=result.quotas,
-            coverage=parts["coverage"][r], access=result.access, sharing=parts["sharing"][r],
-            manifest=result.manifest, summary=result.summary, cells={}, routes={},
+        view = PlainTables(
+            name=result.name, missions=parts["missions"][r], coverage=parts["coverage"][r],
+            access=result.access, sharing=parts["sharing"][r], summary=result.summary,
+            replications=1, quotas=result.quotas, manifest=result.manifest,
         )
         row: dict[str, Any] = {"replication": r}
         for m in headline_rows(view, areas):

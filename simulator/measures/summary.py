@@ -19,6 +19,9 @@ def territory_areas(states: list[str], resolution_km: float) -> dict[str, float]
     return {s: terr.grid((s,)).total_area_km2 for s in states if s in terr.party_codes}
 
 
+NAMED_STATES = ("RUS", "USA", "BLR", "UKR")  # the pairs summary.json names (sharing.csv has all)
+
+
 def _group_sums(table: pd.DataFrame, keys: list[str]) -> pd.Series:
     """``imaged_km2`` summed per group of ``keys`` (a sorted MultiIndex), each group summed as
     ``Series.sum`` of its rows in table order would (groupby's own sum rounds differently in
@@ -102,10 +105,8 @@ def summarize(
     if len(sharing):
         # per consumer: the other parties' territory whose imagery it obtains (all observed
         # states), and the two headline pairs; the full table is sharing.csv
-        # Series.sum of each group, as a filter per replication summed it (groupby's own sum
-        # rounds differently in the last digit)
         all_by = _group_sums(sharing, ["consumer", "replication"])
-        named = sharing[sharing["observed"].isin(("RUS", "USA", "BLR", "UKR"))]
+        named = sharing[sharing["observed"].isin(NAMED_STATES)]
         pair_by = _group_sums(named, ["consumer", "observed", "replication"])
         pairs = set(zip(named["consumer"], named["observed"], strict=True))
         for consumer in sorted(sharing["consumer"].unique()):
@@ -114,7 +115,7 @@ def summarize(
                     [float(v) / len(years) for v in per_rep(all_by, (consumer,))]
                 )
             }
-            for observed in ("RUS", "USA", "BLR", "UKR"):
+            for observed in NAMED_STATES:
                 if (consumer, observed) in pairs:
                     pair = [float(v) / len(years) for v in per_rep(pair_by, (consumer, observed))]
                     total = areas.get(observed)

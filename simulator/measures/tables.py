@@ -8,6 +8,7 @@ room needs nothing from the rooms that write results.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,6 +33,26 @@ class RunTables(Protocol):
 
     @property
     def replications(self) -> int: ...
+
+
+@dataclass
+class PlainTables:
+    """A :class:`RunTables` as plain data, for tables that are not a saved run's: one
+    replication of a run, or a point of an experiment. Only what the measures read is required."""
+
+    name: str
+    missions: pd.DataFrame
+    coverage: pd.DataFrame
+    access: pd.DataFrame
+    sharing: pd.DataFrame
+    summary: dict[str, Any]
+    replications: int
+    quotas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    routes: dict[str, Any] = field(default_factory=dict)
+    pairs: pd.DataFrame | None = None
+    cumulative: pd.DataFrame | None = None
 
 
 def interval(values: Any) -> dict[str, float]:

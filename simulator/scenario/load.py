@@ -12,6 +12,7 @@ input.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -217,3 +218,11 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     return Scenario(model.name, shown, doc, model, tuple(assumptions(model)), tuple(overrides))
+
+
+def with_overrides(sc: Scenario, overrides: Sequence[str]) -> Scenario:
+    """``sc`` with more ``--set``-style overrides, keeping its source and recording them."""
+    if not overrides:
+        return sc
+    again = load_scenario(dict(sc.document), tuple(overrides))
+    return dataclasses.replace(again, source=sc.source, overrides=(*sc.overrides, *overrides))
