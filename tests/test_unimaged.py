@@ -19,6 +19,7 @@ def test_running_sums_match_a_fresh_sum_after_every_flight() -> None:
     priority = interest_priority(grid, load_areas_of_interest(), "USA", 2019)
     tracker = CoverageTracker(grid)
     kept = UnimagedValue(grid, tracker.bits, priority)
+    west = grid.lon < 60.0  # a part of the grid (as a region's cells), and the rest of it
     rng = np.random.default_rng(4)
     for start, km in REACHES * 2:
         for where, reach in REACHES:  # asked before the flight: the sums are set up early
@@ -32,3 +33,7 @@ def test_running_sums_match_a_fresh_sum_after_every_flight() -> None:
         for where, reach in REACHES:
             expected = reachable_worth(grid, fresh, where, reach, 37.0)
             assert np.isclose(kept.worth(where, reach, 37.0), expected, rtol=1e-9, atol=1e-6)
+            for part, value in ((west, fresh * west), (~west, fresh * ~west)):
+                inside = reachable_worth(grid, value, where, reach, 37.0)
+                got = kept.worth(where, reach, 37.0, west, outside=part is not west)
+                assert np.isclose(got, inside, rtol=1e-9, atol=1e-6)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,9 +39,9 @@ from simulator.geo import (
     sensor,
 )
 from simulator.geo.grid import NSUB, popcount, union_bits
-from simulator.geo.reach import nearest, reachable_worth
-from simulator.geo.route_checks import observation_parts, route_footprint
-from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick
+from simulator.geo.reach import nearest
+from simulator.geo.route_checks import curtailed_footprint, observation_parts
+from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick_from
 from simulator.geo.transit import stop_budget
 from simulator.geo.unimaged import UnimagedValue
 from simulator.memo import IdentityMemo
@@ -119,6 +120,33 @@ def truncate(waypoints, fraction: float) -> list[tuple[float, float]]:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Footprint:
+    """What a route's footprint is over one grid, computed once per route: its cells, optical
+    and SAR words, the land words, cell areas and global ids there, each member's words, and
+    the members it overflies (the footprint, clouds or not)."""
+
+    cells: np.ndarray
+    optical: np.ndarray
+    sar: np.ndarray
+    land: np.ndarray
+    area: np.ndarray
+    gid: np.ndarray
+    members: tuple[tuple[str, np.ndarray], ...]
+    overflown: tuple[str, ...]
+
+    @classmethod
+    def of(cls, grid, cells: np.ndarray, bits: np.ndarray, sar: np.ndarray) -> _Footprint:
+        members = tuple((state, grid.member_bits[state][cells]) for state in grid.codes)
+        overflown = tuple(sorted(s for s, mine in members if (bits & mine).any()))
+        return cls(cells, bits & ~sar, sar, grid.land_bits[cells], grid.quad_area_km2[cells],
+                   grid.gid[cells], members, overflown)
+
+
+# Library candidates are flown again and again: their footprints are kept by route and grid.
+_FOOTPRINTS: IdentityMemo[_Footprint] = IdentityMemo(4096)
+
+
 class GeoRoutes:
     """Routes planned over exact-area grids; imagery booked per year."""
 
@@ -138,6 +166,8 @@ class GeoRoutes:
         self._taken: dict[tuple[int, str], int] = {}  # flights per year taken from a library
         self.regions = {r.region: r for r in load_regions()}
         self._restrictions: dict[int, Restriction] = {}
+        self._party_lists: dict[tuple[str, ...], list[str]] = {}
+        self._priorities: dict[tuple[Any, ...], np.ndarray | None] = {}
         self._trackers: dict[tuple[int, tuple[str, ...]], CoverageTracker] = {}
         # per tracker key, the unimaged value under each priority in use, kept current by fly()
         self._unimaged: dict[tuple[int, tuple[str, ...]], dict[int, UnimagedValue]] = {}
@@ -162,6 +192,23 @@ class GeoRoutes:
             found = by_priority[id(priority)] = UnimagedValue(tracker.grid, tracker.bits,
                                                               priority)
         return found
+
+    def _parties(self, parties) -> list[str]:
+        """The parties with a territory in the geography (the route rules' parties)."""
+        key = tuple(parties)
+        found = self._party_lists.get(key)
+        if found is None:
+            known = set(self.territories.party_codes)
+            found = self._party_lists[key] = [p for p in key if p in known]
+        return list(found)
+
+    def _priority(self, grid, observer: str, year: int) -> np.ndarray | None:
+        """The observer's interest priority over ``grid`` in ``year`` (cached: every mission of
+        the year asks it for planning and for weighing its airfields)."""
+        key = (grid.codes, observer, year)
+        if key not in self._priorities:
+            self._priorities[key] = interest_priority(grid, self.areas, observer, year)
+        return self._priorities[key]
 
     def tracker(self, year: int, members: tuple[str, ...]) -> CoverageTracker:
         """The year's coverage tracker over a holder's territory."""
@@ -216,9 +263,8 @@ class GeoRoutes:
         a route from it could image: the value within reach, scaled down to what a route of its
         distance sweeps with a nominal swath where the reach is larger."""
         grid = self.territories.grid(tuple(sorted(members)))
-        priority = interest_priority(grid, self.areas, observer, day.year)
+        priority = self._priority(grid, observer, day.year)
         unimaged = self._value(day.year, members, priority)
-        value = unimaged.value
         swath = sensor(DEFAULT_SENSOR_ID).swath_km
         rules = None
         out = []
@@ -227,7 +273,7 @@ class GeoRoutes:
                 out.append(unimaged.worth((o.lat, o.lon), o.max_distance_km, swath))
                 continue
             if rules is None:
-                rules = route_rules(grid, [p for p in parties if p in self.territories.party_codes],
+                rules = route_rules(grid, self._parties(parties),
                                     self._restrictions_for(members, day))
             stop = Stop(o.via[0], o.via[1], o.via[2], mainland=o.mainland_after)
             budget = stop_budget(grid, (o.lat, o.lon), stop, o.max_distance_km, rules,
@@ -238,9 +284,9 @@ class GeoRoutes:
             _, pool, loop_km = budget
             spec = self.regions[o.region]
             part = region_cells(grid, spec.state, spec.boxes)
-            worth = reachable_worth(grid, value * part, (o.via[1], o.via[2]), loop_km, swath)
+            worth = unimaged.worth((o.via[1], o.via[2]), loop_km, swath, part)
             if o.mainland_after and pool - loop_km > 0:
-                worth += reachable_worth(grid, value * ~part, (o.lat, o.lon), pool - loop_km, swath)
+                worth += unimaged.worth((o.lat, o.lon), pool - loop_km, swath, part, outside=True)
             out.append(worth)
         return out
 
@@ -255,8 +301,8 @@ class GeoRoutes:
         optical = spec.swath_km if spec.kind == "optical" else 0.0
         sar = spec.swath_km if spec.kind == "sar" else 0.0
         restrictions = self._restrictions_for(members, day)
-        party_codes = [p for p in parties if p in self.territories.party_codes]
-        priority = interest_priority(grid, self.areas, observer, day.year)
+        party_codes = self._parties(parties)
+        priority = self._priority(grid, observer, day.year)
         region = self.regions.get(airfield.region)
         part = region_cells(grid, region.state, region.boxes) if region else None
         here = (airfield.lat, airfield.lon)
@@ -327,7 +373,7 @@ class GeoRoutes:
         lib = library(key, grid, plan)
         taken = self._taken.get((year, key), 0)
         self._taken[(year, key)] = taken + 1
-        return pick(lib.candidates(taken + EXTRA_CANDIDATES), tracker.bits, grid, priority)
+        return pick_from(lib, taken + EXTRA_CANDIDATES, tracker.bits, grid, priority)
 
     def fly(
         self, members, observers, planned: PlannedRoute, fraction_flown, cloud_fraction, year, rng
@@ -335,36 +381,41 @@ class GeoRoutes:
         route = planned.payload["route"]
         grid = self.territories.grid(tuple(sorted(members)))
         tracker = self.tracker(year, members)
-        cells, bits, sar = route.cells, route.bits, route.sar_bits
         waypoints, transit, transit_km = list(route.waypoints), route.transit, route.transit_km
         if fraction_flown < 1.0:
             waypoints = truncate(route.waypoints, fraction_flown)
             transit = tuple(route.transit[: len(waypoints) - 1]) if route.transit else ()
             # the flown part of a checked route: what it images (no rule can fail on a part)
-            cells, bits, sar, transit_km = route_footprint(
-                grid, waypoints, route.swath_km, route.sar_swath_km, transit)
+            cells, bits, sar, transit_km = curtailed_footprint(grid, route, waypoints)
+            fp = _Footprint.of(grid, cells, bits, sar)
+        else:
+            fp = _FOOTPRINTS.get((route, grid), None,
+                                 lambda: _Footprint.of(grid, route.cells, route.bits,
+                                                       route.sar_bits))
         track = tuple(tuple(p) for p in observation_parts(waypoints, transit))
+        cells = fp.cells
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
-        kept = np.where(clear, bits & ~sar, np.uint64(0)) | sar
-        imaged = grid.area_of_bits(cells, kept)
-        new_km2 = grid.area_of_bits(cells, kept & grid.land_bits[cells] & ~tracker.bits[cells])
-        tracker.add(cells, kept)
-        for unimaged in self._unimaged.get((year, tuple(sorted(members))), {}).values():
-            unimaged.imaged(cells, tracker.bits[cells])
+        kept = np.where(clear, fp.optical, np.uint64(0)) | fp.sar
+        imaged = float(np.sum(fp.area * popcount(kept)) / NSUB)
+        on_land = kept & fp.land
+        prior = tracker.bits[cells]
+        new_km2 = float(np.sum(fp.area * popcount(on_land & ~prior)) / NSUB)
+        after = tracker.record(cells, on_land, prior)
+        values = self._unimaged.get((year, tuple(sorted(members))), {})
+        if values:
+            free = popcount(fp.land & ~after) / NSUB
+            for unimaged in values.values():
+                unimaged.imaged(cells, after, area=fp.area, free=free)
         book = self._imagery.setdefault(year, {})
-        overflown = []
-        for state in grid.codes:
-            mine = grid.member_bits[state][cells]
-            if (bits & mine).any():
-                overflown.append(state)  # the footprint, clouds or not
+        for state, mine in fp.members:
             own = kept & mine
             nz = own != 0
             if nz.any():
+                piece = (fp.gid[nz], own[nz])
                 for observer in observers:
-                    book.setdefault((state, observer), []).append((grid.gid[cells[nz]], own[nz]))
-        return FlownRoute(imaged, new_km2, tuple(sorted(overflown)), track,
-                          transit_km)
+                    book.setdefault((state, observer), []).append(piece)
+        return FlownRoute(imaged, new_km2, fp.overflown, track, transit_km)
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
         imaged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -83,6 +83,19 @@ class CoverageTracker:
         return FlightCoverage(float(np.sum(q * popcount(bits))),
                               float(np.sum(q * popcount(new))), len(cells))
 
+    def record(self, cells: np.ndarray, land_bits: np.ndarray,
+               prior: np.ndarray | None = None) -> np.ndarray:
+        """Record one flight's land sub-point words at distinct local ``cells`` (already
+        clipped to land and to cloud; ``prior`` is ``self.bits[cells]`` if the caller has it).
+        The same as :meth:`add` without its totals; returns the words there after the flight."""
+        if prior is None:
+            prior = self.bits[cells]
+        after = prior | land_bits
+        self.bits[cells] = after
+        self.counts[cells[land_bits != 0]] += 1
+        self.flights += 1
+        return after
+
     def add_route(self, route, *, optical_fraction: float = 1.0,
                   rng: np.random.Generator | None = None) -> FlightCoverage:
         """Record a :class:`Route` (its optical and SAR footprints)."""

@@ -44,6 +44,15 @@ def _subpoint_vectors(spec: GridSpec, gid: np.ndarray) -> np.ndarray:
     return out
 
 
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise cross products of (n, 3) arrays (``np.cross`` costs more for a few rows)."""
+    out = np.empty_like(u)
+    out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
+    out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
+    out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    return out
+
+
 def combine(gids: list[np.ndarray], bits: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """OR together several (gids, bits) sets: sorted unique gids."""
     if not gids:
@@ -62,12 +71,15 @@ def footprint(
     waypoints: Sequence[tuple[float, float]],
     swath_km: float,
     round_joins: bool = True,
+    join_first: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Global (gids, bits) imaged by a route of straight legs with the given swath.
 
     All legs at once: candidate (leg, cell) pairs around points every half cell along each
     leg, pruned exactly by the cells' centre distance to the leg's great circle, then every
-    sub-point of the remaining pairs is tested.
+    sub-point of the remaining pairs is tested. With ``join_first``, the first leg has a round
+    join at its start too (it continues a leg imaged before: the footprint of a route is the
+    union of its legs' footprints, each but the first with its join).
     """
     pts = np.asarray(waypoints, float).reshape(-1, 2)
     if len(pts) < 2 or swath_km <= 0:
@@ -84,13 +96,13 @@ def footprint(
     if not len(legs):
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     a, b, theta, radius = a[legs], b[legs], theta[legs], radius[legs]
-    n = np.cross(a, b)
+    n = _cross(a, b)
     norm = np.linalg.norm(n, axis=1, keepdims=True)
     # a repeated waypoint whose dot product rounds below 1 has a length but no great circle:
     # no strip, only its round join (as a leg with an undefined pole always had)
     degenerate = norm[:, 0] == 0.0
     n = np.where(degenerate[:, None], (0.0, 0.0, 1.0), n / np.where(norm > 0.0, norm, 1.0))
-    m = np.cross(n, a)
+    m = _cross(n, a)
     # points every <= half a cell along each leg, on its great circle
     step = spec.resolution_km / 2.0
     cnt = np.maximum(2, np.ceil(theta * radius / step).astype(np.int64) + 1)
@@ -118,7 +130,7 @@ def footprint(
         & (y >= 0.0) & (x * np.sin(theta[k])[:, None] - y * np.cos(theta[k])[:, None] >= 0.0) \
         & ~degenerate[k][:, None]
     if round_joins:
-        join = legs[k] > 0  # the aircraft keeps imaging through its turn
+        join = (legs[k] > 0) | join_first  # the aircraft keeps imaging through its turn
         inside[join] |= np.einsum("ijk,ik->ij", p[join], a[k[join]]) \
             >= np.cos(half / r[join])[:, None]
     hit = inside.any(axis=1)

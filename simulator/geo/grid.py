@@ -159,25 +159,23 @@ class GridSpec:
         lon = np.asarray(lon, float).ravel()
         group = np.asarray(group, np.int64).ravel()
         kr = int(np.ceil(radius_km / (self.dlat * 111.0))) + 1
-        out = []
-        row0 = self.row_of(lat)
-        c_lon = (lon + 180.0) % 360.0
-        for dr in range(-kr, kr + 1):
-            r = row0 + dr
-            ok = (r >= 0) & (r < self.nrows)
-            r, lo, g = r[ok], c_lon[ok], group[ok]
-            n = self.ncols[r]
-            width = 2 * np.pi * 6378.0 * np.cos(np.radians(self.row_lat_lo[r] + self.dlat / 2))
-            cell_w = np.maximum(width / n, 1e-6)
-            kc = np.minimum(np.ceil(radius_km / cell_w).astype(np.int64) + 1, n // 2 + 1)
-            c0 = np.floor(lo / 360.0 * n).astype(np.int64)
-            kmax = int(kc.max()) if len(kc) else 0
-            dc = np.arange(-kmax, kmax + 1)
-            i, j = np.nonzero(np.abs(dc)[None, :] <= kc[:, None])  # (points, column offsets)
-            out.append(g[i] * self.ncells + self.row_offset[r[i]] + (c0[i] + dc[j]) % n[i])
-        if not out:
+        # every (point, row offset) at once, then every column offset within each row's reach
+        r = (self.row_of(lat)[:, None] + np.arange(-kr, kr + 1)[None, :]).ravel()
+        at = np.repeat(np.arange(len(lat)), 2 * kr + 1)
+        ok = (r >= 0) & (r < self.nrows)
+        r, at = r[ok], at[ok]
+        if not len(r):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        key = np.unique(np.concatenate(out))
+        n = self.ncols[r]
+        width = 2 * np.pi * 6378.0 * np.cos(np.radians(self.row_lat_lo[r] + self.dlat / 2))
+        cell_w = np.maximum(width / n, 1e-6)
+        kc = np.minimum(np.ceil(radius_km / cell_w).astype(np.int64) + 1, n // 2 + 1)
+        c0 = np.floor((lon[at] + 180.0) % 360.0 / 360.0 * n).astype(np.int64)
+        kmax = int(kc.max())
+        dc = np.arange(-kmax, kmax + 1)
+        i, j = np.nonzero(np.abs(dc)[None, :] <= kc[:, None])  # (point-rows, column offsets)
+        key = np.unique(group[at[i]] * self.ncells + self.row_offset[r[i]]
+                        + (c0[i] + dc[j]) % n[i])
         return key // self.ncells, key % self.ncells
 
 

@@ -26,6 +26,7 @@ from simulator.geo.route_types import (
     imaged_bits_at,
 )
 from simulator.geo.rules import RouteRules
+from simulator.memo import IdentityMemo
 
 
 # ----------------------------------------------------------------- checking
@@ -137,19 +138,80 @@ def route_footprint(grid: StateGrid, waypoints: Sequence[tuple[float, float]], s
     flags = tuple(bool(t) for t in transit)
     parts = observation_parts(wp, flags)
     cells, bits = _footprint_parts(grid, parts, swath_km)
-    sar = np.zeros(len(cells), np.uint64)
-    if sar_swath_km > 0:
-        c_sar, s_bits = _footprint_parts(grid, parts, sar_swath_km)
-        allc = np.union1d(cells, c_sar)
-        merged = np.zeros(len(allc), np.uint64)
-        merged[np.searchsorted(allc, cells)] |= bits
-        sar = np.zeros(len(allc), np.uint64)
-        sar[np.searchsorted(allc, c_sar)] = s_bits
-        merged |= sar
-        cells, bits = allc, merged
-    transit_km = sum(float(geodesic_km(a[0], a[1], b[0], b[1]))
-                     for (a, b), t in zip(itertools.pairwise(wp), flags, strict=False) if t)
-    return cells, bits, sar, transit_km
+    sar_part = _footprint_parts(grid, parts, sar_swath_km) if sar_swath_km > 0 else None
+    return (*_with_sar(cells, bits, sar_part), _transit_km(wp, flags))
+
+
+def curtailed_footprint(grid: StateGrid, route: Route, flown: Sequence[tuple[float, float]]
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """:func:`route_footprint` of the first part of ``route``: ``flown`` is its waypoints up
+    to a point on the last leg flown. The legs flown whole reuse their footprints (memoised per
+    route and grid); only the last, partial leg is computed."""
+    wp = [(float(a), float(b)) for a, b in flown]
+    flags = tuple(bool(t) for t in route.transit[: len(wp) - 1])
+    last = len(wp) - 2  # the leg flown in part
+
+    def legs(swath_km: float) -> tuple[np.ndarray, np.ndarray]:
+        known = _LEG_FOOTPRINTS.get((route, grid), swath_km, dict)
+        pieces = []
+        for k in range(last):
+            if k not in known:
+                known[k] = _leg_footprint(grid, route.waypoints, swath_km, route.transit, k)
+            if known[k] is not None:
+                pieces.append(known[k])
+        if last >= 0 and not _is_transit(flags, last):
+            join = last > 0 and not _is_transit(flags, last - 1)
+            pieces.append(grid.clip(*footprint(grid.spec, wp[last:], swath_km,
+                                               join_first=join)))
+        return union_bits(pieces) if pieces else _empty()
+
+    cells, bits = legs(route.swath_km) if route.swath_km > 0 else _empty()
+    sar_part = legs(route.sar_swath_km) if route.sar_swath_km > 0 else None
+    return (*_with_sar(cells, bits, sar_part), _transit_km(wp, flags))
+
+
+# per route, grid and swath: the footprints of the legs curtailed flights flew whole, by leg
+_LEG_FOOTPRINTS: IdentityMemo[dict[int, tuple[np.ndarray, np.ndarray] | None]] = \
+    IdentityMemo(4096)
+
+
+def _leg_footprint(grid: StateGrid, waypoints: Sequence[tuple[float, float]], swath_km: float,
+                   transit: Sequence[bool], k: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The local (cells, bits) leg ``k`` images: its strip, and its round join where it
+    continues the leg before with sensors on (None for a transit leg)."""
+    if _is_transit(transit, k):
+        return None
+    join = k > 0 and not _is_transit(transit, k - 1)
+    leg = [(float(a), float(b)) for a, b in waypoints[k:k + 2]]
+    return grid.clip(*footprint(grid.spec, leg, swath_km, join_first=join))
+
+
+def _is_transit(flags: Sequence[bool], leg: int) -> bool:
+    return leg < len(flags) and bool(flags[leg])
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+
+
+def _with_sar(cells: np.ndarray, bits: np.ndarray,
+              sar_part: tuple[np.ndarray, np.ndarray] | None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The optical footprint merged with the SAR one: cells, all words, the SAR share."""
+    if sar_part is None:
+        return cells, bits, np.zeros(len(cells), np.uint64)
+    c_sar, s_bits = sar_part
+    allc = np.union1d(cells, c_sar)
+    merged = np.zeros(len(allc), np.uint64)
+    merged[np.searchsorted(allc, cells)] |= bits
+    sar = np.zeros(len(allc), np.uint64)
+    sar[np.searchsorted(allc, c_sar)] = s_bits
+    return allc, merged | sar, sar
+
+
+def _transit_km(wp: Sequence[tuple[float, float]], flags: Sequence[bool]) -> float:
+    return sum(float(geodesic_km(a[0], a[1], b[0], b[1]))
+               for (a, b), t in zip(itertools.pairwise(wp), flags, strict=False) if t)
 
 
 def observation_parts(waypoints: Sequence[tuple[float, float]],

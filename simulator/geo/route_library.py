@@ -135,6 +135,52 @@ def _weights(route: Route, grid: StateGrid, priority: np.ndarray | None) -> np.n
     return _WEIGHTS.get((route, priority), None, compute)
 
 
+@dataclass(frozen=True, eq=False)
+class _Stack:
+    """A library's candidates end to end: their cells and words, each element's candidate, and
+    where each candidate ends (so the first ``n`` candidates are a prefix)."""
+
+    cells: np.ndarray
+    bits: np.ndarray
+    owner: np.ndarray
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, routes: Sequence[Route]) -> _Stack:
+        sizes = np.array([len(r.cells) for r in routes], np.int64)
+        return cls(np.concatenate([r.cells for r in routes]).astype(np.int64),
+                   np.concatenate([r.bits for r in routes]).astype(np.uint64),
+                   np.repeat(np.arange(len(routes)), sizes), np.cumsum(sizes))
+
+
+_STACKS: IdentityMemo[_Stack] = IdentityMemo(MAX_LIBRARIES)
+
+
+def pick_from(lib: RouteLibrary, n: int, imaged: np.ndarray, grid: StateGrid,
+              priority: np.ndarray | None) -> Route | None:
+    """:func:`pick` among the first ``n`` candidates of ``lib``, all weighed at once over the
+    library's candidates laid end to end (memoised per library size and priority)."""
+    candidates = lib.candidates(n)
+    if not candidates:
+        return None
+    stack = _STACKS.get((lib,), len(lib.routes), lambda: _Stack.of(lib.routes))
+    end = int(stack.ends[len(candidates) - 1])
+    cells = stack.cells[:end]
+
+    def weights() -> np.ndarray:
+        weight = grid.quad_area_km2[stack.cells] / NSUB
+        return weight if priority is None else weight * priority[stack.cells]
+
+    if priority is not None and priority.flags.writeable:  # a one-off array: no memo
+        weight = weights()
+    else:
+        weight = _WEIGHTS.get((stack, priority), None, weights)
+    new = popcount(stack.bits[:end] & ~imaged[cells])
+    gain = np.bincount(stack.owner[:end], weights=weight[:end] * new,
+                       minlength=len(candidates))
+    return candidates[int(np.argmax(gain))]
+
+
 def pick(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
          priority: np.ndarray | None) -> Route | None:
     """The candidate that adds the most (the first among equals), or None if there is none."""

@@ -12,6 +12,7 @@ import numpy as np
 from simulator.geo.grid import NSUB, StateGrid, popcount
 from simulator.geo.restrictions import Restriction
 from simulator.geo.rules import RouteRules
+from simulator.memo import IdentityMemo
 
 SAMPLE_KM = 5.0  # along-track spacing of planning samples
 
@@ -41,18 +42,26 @@ TransitCharge = Literal["territory", "full"]
 
 
 _RULES_CACHE: dict[tuple[Any, ...], RouteRules] = {}
+_RULES_BY_ID: IdentityMemo[RouteRules] = IdentityMemo(256)
 
 
 def route_rules(grid: StateGrid, parties: Sequence[str] | None,
                 restrictions: Sequence[Restriction] = ()) -> RouteRules:
-    """The (cached) rules for a grid, a list of parties and restrictions."""
-    key = (id(grid), grid.codes, None if parties is None else tuple(sorted(parties)),
-           tuple(restrictions))
-    if key not in _RULES_CACHE:
-        if len(_RULES_CACHE) >= 256:
-            _RULES_CACHE.pop(next(iter(_RULES_CACHE)))
-        _RULES_CACHE[key] = RouteRules(grid, parties, restrictions)
-    return _RULES_CACHE[key]
+    """The (cached) rules for a grid, a list of parties and restrictions: by the identity of
+    the restriction objects first (hashing a restriction hashes its geometry), then by their
+    value."""
+    sides = None if parties is None else tuple(sorted(parties))
+    restrictions = tuple(restrictions)
+
+    def by_value() -> RouteRules:
+        key = (id(grid), grid.codes, sides, restrictions)
+        if key not in _RULES_CACHE:
+            if len(_RULES_CACHE) >= 256:
+                _RULES_CACHE.pop(next(iter(_RULES_CACHE)))
+            _RULES_CACHE[key] = RouteRules(grid, parties, restrictions)
+        return _RULES_CACHE[key]
+
+    return _RULES_BY_ID.get((grid, *restrictions), sides, by_value)
 
 
 @dataclass(frozen=True, eq=False)

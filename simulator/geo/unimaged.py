@@ -4,27 +4,56 @@ each airfield an observer weighs, updated from the cells each flight imaged inst
 recomputed over the whole grid for every mission (DESIGN section 15).
 
 Each cell's value is computed exactly as :func:`~simulator.geo.route_types.value_density` times
-the cell's area; the sums within reach are updated by differences, so they may differ from a
-fresh sum in the last digits (they are deterministic all the same).
+the cell's area; the sums within reach are updated by differences, all reaches at once (one
+column per reach), so they may differ from a fresh sum in the last digits (they are
+deterministic all the same).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
 
 import numpy as np
 
 from simulator.geo.grid import NSUB, StateGrid, popcount
 from simulator.geo.reach import areas_within, cells_within, swept_share
 from simulator.geo.route_types import value_density
+from simulator.memo import IdentityMemo
+
+_FIRST_COLUMNS = 8  # reaches a grid's table holds before it grows (it doubles)
 
 
-@dataclass
-class _Reach:
-    inside: np.ndarray  # bool per cell: within reach
-    worth: float  # value within reach
-    live_km2: float  # area of the cells within reach that still hold value
-    live: int  # how many such cells
+class _ReachTable:
+    """The reaches asked of one grid, one bool column each (the cells within it): shared by
+    every value over the grid, in every replication, so a reach is laid out once."""
+
+    def __init__(self, grid: StateGrid):
+        self.grid = grid
+        self.column: dict[Hashable, int] = {}
+        self.parts: list[np.ndarray] = []  # the masks reaches are limited to, kept alive
+        self.inside = np.zeros((grid.n_cells, 0), bool)
+
+    def add(self, key: Hashable, where: tuple[float, float], km: float,
+            part: np.ndarray | None, outside: bool) -> int:
+        found = self.column.get(key)
+        if found is not None:
+            return found
+        near = cells_within(self.grid, where, km)
+        if part is not None:
+            self.parts.append(part)
+            near = near[part[near] != outside]
+        r = len(self.column)
+        if r == self.inside.shape[1]:
+            grown = np.zeros((self.grid.n_cells, max(_FIRST_COLUMNS, 2 * r)), bool)
+            grown[:, :r] = self.inside
+            self.inside = grown
+        self.inside[near, r] = True
+        self.column[key] = r
+        return r
+
+
+_TABLES: IdentityMemo[_ReachTable] = IdentityMemo(64)
+_FIRST_VALUES: IdentityMemo[np.ndarray] = IdentityMemo(256)
 
 
 class UnimagedValue:
@@ -32,42 +61,64 @@ class UnimagedValue:
 
     def __init__(self, grid: StateGrid, bits: np.ndarray, priority: np.ndarray | None):
         self.grid, self.priority = grid, priority
-        self.value = value_density(grid, bits, priority) * grid.quad_area_km2
-        self._reaches: dict[tuple[tuple[float, float], float], _Reach] = {}
+        if bits.any():
+            self.value = value_density(grid, bits, priority) * grid.quad_area_km2
+        else:  # nothing imaged yet (the common case): the same start in every replication
+            self.value = _FIRST_VALUES.get((grid, priority), None, lambda: value_density(
+                grid, bits, priority) * grid.quad_area_km2).copy()
+        self._table = _TABLES.get((grid,), None, lambda: _ReachTable(grid))
+        self._column: dict[Hashable, int] = {}  # reach key -> position in the sums below
+        self._columns: list[int] = []  # the table's column of each reach asked here
+        self._sums = np.zeros((3, 0))  # per reach: value within it, area of its cells that
+        # still hold value, how many such cells
 
-    def imaged(self, cells: np.ndarray, bits_after: np.ndarray) -> None:
-        """Cells a flight imaged, with the tracker's sub-point words there after the flight."""
+    def imaged(self, cells: np.ndarray, bits_after: np.ndarray, *,
+               area: np.ndarray | None = None, free: np.ndarray | None = None) -> None:
+        """Cells a flight imaged, with the tracker's sub-point words there after the flight.
+        ``area`` (the cells' areas) and ``free`` (their unimaged land share) may be passed
+        when the caller has them (several priorities over one tracker share them)."""
         if len(cells) == 0:
             return
         g = self.grid
-        area = g.quad_area_km2[cells]
-        dens = popcount(g.land_bits[cells] & ~bits_after) / NSUB
+        if area is None:
+            area = g.quad_area_km2[cells]
+        dens = popcount(g.land_bits[cells] & ~bits_after) / NSUB if free is None else free
         if self.priority is not None:
             dens = dens * self.priority[cells]
         new = dens * area
-        old = self.value[cells]
-        for r in self._reaches.values():
-            m = r.inside[cells]
-            if not m.any():
-                continue
-            was, now = old[m] > 0, new[m] > 0
-            r.worth += float((new[m] - old[m]).sum())
-            r.live_km2 += float(area[m][now].sum()) - float(area[m][was].sum())
-            r.live += int(now.sum()) - int(was.sum())
+        if self._columns:
+            old = self.value[cells]
+            inside = self._table.inside[cells][:, self._columns]
+            alive = (new > 0).astype(np.float64) - (old > 0)
+            self._sums += np.stack([new - old, area * alive, alive]) @ inside
         self.value[cells] = new
 
-    def worth(self, where: tuple[float, float], km: float, swath_km: float) -> float:
-        """:func:`~simulator.geo.reach.reachable_worth` of this value, from running sums."""
-        key = (where, round(km, 3))
-        r = self._reaches.get(key)
+    def worth(self, where: tuple[float, float], km: float, swath_km: float,
+              part: np.ndarray | None = None, outside: bool = False) -> float:
+        """:func:`~simulator.geo.reach.reachable_worth` of this value, from running sums;
+        with ``part`` (a cached bool mask per cell), of the value inside it only (outside it,
+        with ``outside``)."""
+        key = (where, round(km, 3), None if part is None else id(part), outside)
+        r = self._column.get(key)
         if r is None:
-            near = cells_within(self.grid, where, km)
-            inside = np.zeros(self.grid.n_cells, bool)
-            inside[near] = True
-            v = self.value[near]
-            live = v > 0
-            live_km2 = float(areas_within(self.grid, where, km)[live].sum())
-            r = self._reaches[key] = _Reach(inside, float(v.sum()), live_km2, int(live.sum()))
-        if r.live <= 0:
+            r = self._add_reach(key, where, km, part, outside)
+        worth, live_km2, live = self._sums[:, r]
+        if live <= 0:
             return 0.0
-        return max(r.worth, 0.0) * swept_share(km, swath_km, r.live_km2)
+        return max(float(worth), 0.0) * swept_share(km, swath_km, float(live_km2))
+
+    def _add_reach(self, key: Hashable, where: tuple[float, float], km: float,
+                   part: np.ndarray | None, outside: bool) -> int:
+        column = self._table.add(key, where, km, part, outside)
+        near = cells_within(self.grid, where, km)
+        areas = areas_within(self.grid, where, km)
+        if part is not None:
+            sel = part[near] != outside
+            near, areas = near[sel], areas[sel]
+        v = self.value[near]
+        live = v > 0
+        sums = np.array([[float(v.sum())], [float(areas[live].sum())], [float(live.sum())]])
+        self._sums = np.concatenate([self._sums, sums], axis=1)
+        self._columns.append(column)
+        r = self._column[key] = len(self._columns) - 1
+        return r

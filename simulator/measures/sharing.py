@@ -15,10 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from simulator.memo import IdentityMemo
 from simulator.treaty.registry import Registry
 
 Imagery = Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]]
 AreaOf = Callable[[np.ndarray, np.ndarray], float]
+
+# Every replication of a scenario asks the same question of the same registry.
+_SOURCES: IdentityMemo[list[tuple[str, ...]]] = IdentityMemo(256)
 
 
 def _holder_states(registry: Registry, holder: str, year: int) -> set[str]:
@@ -65,13 +69,15 @@ def effective_coverage(
 ) -> list[dict]:
     """Rows ``year, consumer, observed, imaged_km2``: imagery of each observed state that each
     consumer state obtains under ``policy`` (its own territory excluded)."""
-    observers = sorted({o for _, o in imagery})
+    observers = tuple(sorted({o for _, o in imagery}))
     observed_states = sorted({s for s, _ in imagery})
     areas: dict[tuple[str, tuple[str, ...]], float] = {}  # most consumers share one source set
     rows = []
-    for consumer in consumers:
-        sources = tuple(sorted(sources_for(registry, consumer, observers, year, policy,
-                                           recipients)))
+    table = _SOURCES.get(
+        (registry,), (tuple(consumers), observers, year, policy, tuple(recipients)),
+        lambda: [tuple(sorted(sources_for(registry, c, observers, year, policy, recipients)))
+                 for c in consumers])
+    for consumer, sources in zip(consumers, table, strict=True):
         for state in observed_states:
             if state == consumer:
                 continue
