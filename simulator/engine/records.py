@@ -92,8 +92,8 @@ class MissionRecord:
         """The record as a ``missions.csv`` row (plain attribute reads: ``asdict`` deep-copies
         and costs more than the whole simulated mission)."""
         row = {c: getattr(self, c) for c in MISSION_COLUMNS}
-        row["distance_km"] = round(self.distance_km, 1)
-        row["transit_km"] = round(self.transit_km, 1)
-        row["max_distance_km"] = round(self.max_distance_km, 1)
-        row["imaged_km2"] = round(self.imaged_km2, 1)
+        row["distance_km"] = round(float(self.distance_km), 1)
+        row["transit_km"] = round(float(self.transit_km), 1)
+        row["max_distance_km"] = round(float(self.max_distance_km), 1)
+        row["imaged_km2"] = round(float(self.imaged_km2), 1)
         return row

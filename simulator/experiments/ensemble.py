@@ -55,7 +55,8 @@ class ReplicationOutput:
     events: int
     seconds: float
     cells: dict[str, list[list[int]]] | None = None  # replication 0: imaged (gid, bits) per state
-    tracks: list[dict[str, Any]] = field(default_factory=list)  # flown tracks, [lon, lat]
+    # routes.geojson's Features of the flown missions (their tracks in [lon, lat])
+    features: list[dict[str, Any]] = field(default_factory=list)
     cumulative: list[dict[str, Any]] = field(default_factory=list)  # multi-year coverage rows
     config_key: str = ""  # the fingerprint of the scenario it belongs to
 
@@ -79,6 +80,7 @@ def _shared_config(job: Job) -> EngineConfig:
 def replicate(job: Job) -> ReplicationOutput:
     """Run one replication and reduce it to rows (module level: picklable for any executor)."""
     from simulator.measures.sharing import effective_coverage
+    from simulator.outputs.routes_geojson import mission_features
 
     start = time.perf_counter()
     config = _shared_config(job)
@@ -119,6 +121,7 @@ def replicate(job: Job) -> ReplicationOutput:
                                               float(row["territory_km2"]))
         cumulative = cumulative_rows(job.index, list(config.years), res.imagery, territory,
                                      spec.quad_area_km2, _popcount)
+    rows = [m.as_row() for m in res.missions]
     cells = None
     if job.index == 0 and config.geometry:
         from simulator.geo.grid import union_bits
@@ -135,7 +138,7 @@ def replicate(job: Job) -> ReplicationOutput:
         replication=job.index,
         entropy=job.entropy,
         spawn_key=tuple(job.spawn_key),
-        missions=[m.as_row() for m in res.missions],
+        missions=rows,
         coverage=res.coverage,
         sharing=sharing,
         events=res.events,
@@ -143,16 +146,11 @@ def replicate(job: Job) -> ReplicationOutput:
         cells=cells,
         cumulative=cumulative,
         config_key=job.config_key,
-        tracks=[
-            {
-                "replication": job.index,
-                "mission_id": m.mission_id,
-                "track": [[[round(lon, 6), round(lat, 6)] for lat, lon in part]
-                          for part in m.track],
-            }
-            for m in res.missions
-            if m.track
-        ],
+        features=mission_features(rows, {
+            m.mission_id: [[[round(lon, 6), round(lat, 6)] for lat, lon in part]
+                           for part in m.track]
+            for m in res.missions if m.track
+        }),
     )
 
 
@@ -286,10 +284,29 @@ def run_jobs(
         for job in todo:
             finish(replicate(job))
     else:
-        futures = [executor.submit(replicate, job) for job in todo]
+        size = batch_size(len(todo), executor)
+        futures = [executor.submit(replicate_batch, todo[i:i + size])
+                   for i in range(0, len(todo), size)]
         for future in as_completed(futures):
-            finish(future.result())
+            for out in future.result():
+                finish(out)
     return [done[i] for i in sorted(done)]
+
+
+MAX_BATCH = 16  # replications per task: a task's scenario is pickled once, not per replication
+BATCHES_PER_WORKER = 4  # enough tasks per worker that they all finish at about the same time
+
+
+def batch_size(jobs: int, executor: Executor) -> int:
+    """Replications per task for ``jobs`` replications on ``executor``: a few tasks per worker
+    (a process pool's size, else the cores), at most :data:`MAX_BATCH`."""
+    workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    return max(1, min(MAX_BATCH, -(-jobs // (workers * BATCHES_PER_WORKER))))
+
+
+def replicate_batch(jobs: list[Job]) -> list[ReplicationOutput]:
+    """:func:`replicate` for several jobs in one task (module level: picklable)."""
+    return [replicate(job) for job in jobs]
 
 
 def check_checkpoint_folder(folder: Path, indices: list[int]) -> None:

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from simulator.engine import COVERAGE_COLUMNS, MISSION_COLUMNS, EngineConfig, distributions_for
 from simulator.experiments.ensemble import Job, ReplicationOutput, make_jobs
 from simulator.measures.access import access_rows
@@ -96,10 +99,8 @@ def assemble_result(prepared: PreparedRun, outputs: list[ReplicationOutput], ela
     missions = frame([r for o in outputs for r in o.missions], MISSION_COLUMNS)
     coverage = frame([r for o in outputs for r in o.coverage], COVERAGE_COLUMNS)
     sharing_df = frame([r for o in outputs for r in o.sharing], SHARING_COLUMNS)
-    quotas = frame(
-        [{"replication": o.replication, **row} for o in outputs for row in quota_rows],
-        QUOTA_CSV_COLUMNS,
-    )
+    quotas = replicated(frame(quota_rows, QUOTA_CSV_COLUMNS[1:]),
+                        [o.replication for o in outputs])
     access = frame(access_rows(config.registry, config.years, config.rules), ACCESS_COLUMNS)
     states = sorted(set(access["observed"]) | set(coverage["state"]))
     areas = territory_areas(states, sc.model.geometry.resolution_km)
@@ -120,12 +121,20 @@ def assemble_result(prepared: PreparedRun, outputs: list[ReplicationOutput], ela
         manifest=manifest,
         summary=summary,
         cells=_cells(outputs),
-        routes=feature_collection(missions, [t for o in outputs for t in o.tracks]),
+        routes=feature_collection(o.features for o in outputs),
         pairs=pairs_frame(quotas, missions),
         cumulative=frame([r for o in outputs for r in o.cumulative], CUMULATIVE_COLUMNS),
     )
     result.headline = headline_frame(result, areas)
     return result, areas
+
+
+def replicated(table: pd.DataFrame, replications: list[int]) -> pd.DataFrame:
+    """``table`` once per replication, after a ``replication`` column (the quotas are the
+    same in every replication)."""
+    out = table.iloc[np.tile(np.arange(len(table)), len(replications))].reset_index(drop=True)
+    out.insert(0, "replication", np.repeat(np.asarray(replications, np.int64), len(table)))
+    return out
 
 
 def allocated_by_year(

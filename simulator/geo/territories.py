@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.metadata
+import json
 import zipfile
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -97,9 +98,35 @@ class Country:
     geometry: BaseGeometry  # lon/lat (multi)polygon
 
 
+COUNTRIES_VERSION = 1  # of the cached country shapes (bump if read_countries changes)
+
+
 @cache
 def read_countries() -> dict[str, Country]:
-    """Every admin-0 polygon of the file, keyed by ``ADM0_A3`` (parties and non-parties)."""
+    """Every admin-0 polygon of the file, keyed by ``ADM0_A3`` (parties and non-parties): from
+    the disk cache (well-known binary, keyed by the file's hash) when it holds them, since
+    building them from the shapefile takes seconds in every new process."""
+    path = cache_dir() / "countries" / \
+        f"v{COUNTRIES_VERSION}-{_ne_file_info()['sha256'][:32]}.npz"
+    data = load_npz(path)
+    if data is not None:
+        try:
+            meta = json.loads(data["meta"].tobytes().decode())
+            blobs = np.split(data["wkb"], data["ends"][:-1])
+            geoms = shapely.from_wkb([b.tobytes() for b in blobs])
+            return {c: Country(c, sov, name, g)
+                    for (c, sov, name), g in zip(meta, geoms, strict=True)}
+        except (KeyError, ValueError, TypeError, shapely.errors.GEOSException):
+            pass  # damaged or foreign: read the shapefile again
+    out = _countries_from_file()
+    blobs = [np.frombuffer(shapely.to_wkb(c.geometry), np.uint8) for c in out.values()]
+    meta = [(c.adm0_a3, c.sov_a3, c.name) for c in out.values()]
+    save_npz_atomic(path, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
+                    wkb=np.concatenate(blobs), ends=np.cumsum([len(b) for b in blobs]))
+    return out
+
+
+def _countries_from_file() -> dict[str, Country]:
     out: dict[str, Country] = {}
     with shapefile.Reader(str(natural_earth_path()), encoding="utf-8") as sf:
         for rec, shp in zip(sf.records(), sf.shapes(), strict=True):

@@ -21,13 +21,16 @@ def pairs_frame(quotas: pd.DataFrame, missions: pd.DataFrame) -> pd.DataFrame:
         tuple(k): int(v)
         for k, v in quotas.groupby(keys, sort=True)["flights"].sum().items()
     } if len(quotas) else {}
-    flown: dict[tuple, int] = {}
     counted = missions[missions["counted"].astype(bool)]
-    for row in counted[[*keys, "joint_with"]].itertuples(index=False):
-        joint = row.joint_with if isinstance(row.joint_with, str) else ""
-        for observer in (row.observer, *joint.split()):
-            key = (row.replication, row.year, observer, row.observed)
-            flown[key] = flown.get(key, 0) + 1
+    # each counted flight once for its observer and once for each observer it was shared with
+    others = counted["joint_with"].fillna("").astype(str)  # a CSV read back: empty is NaN
+    joint = others.str.strip() != ""
+    shared = counted[joint].assign(observer=others[joint].str.split()).explode("observer")
+    every = pd.concat([counted[keys], shared[keys]], ignore_index=True)
+    flown = {
+        (int(k[0]), int(k[1]), str(k[2]), str(k[3])): int(v)
+        for k, v in every.groupby(keys, sort=True).size().items()
+    } if len(every) else {}
     rows = [(*k, alloc.get(k, 0), flown.get(k, 0)) for k in sorted(set(alloc) | set(flown))]
     return pd.DataFrame(rows, columns=list(PAIRS_COLUMNS))
 

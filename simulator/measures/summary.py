@@ -34,7 +34,11 @@ def _group_sums(table: pd.DataFrame, keys: list[str]) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else \
         np.zeros(0, int)
     values = table["imaged_km2"].to_numpy(float)[order]
-    sums = [float(part.sum()) for part in np.split(values, starts[1:])] if len(values) else []
+    sums = np.zeros(len(starts))
+    sizes = np.diff(np.r_[starts, len(values)]) if len(values) else np.zeros(0, int)
+    for size in np.unique(sizes):  # groups of one size at once: each row summed as its own
+        which = np.flatnonzero(sizes == size)  # array would be (pairwise, the same digits)
+        sums[which] = values[starts[which, None] + np.arange(size)].sum(axis=1)
     levels = np.unravel_index(ordered[starts], shape)
     index = pd.MultiIndex.from_arrays(
         [np.asarray(u)[lv] for (_, u), lv in zip(factors, levels, strict=True)], names=keys)

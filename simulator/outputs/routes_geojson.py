@@ -15,8 +15,6 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 PROPERTIES = (
     "replication",
     "mission_id",
@@ -29,12 +27,17 @@ PROPERTIES = (
 )
 
 
-def split_at_antimeridian(track: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+def split_at_antimeridian(track: Sequence[Sequence[float]],
+                          rounded: bool = False) -> list[list[list[float]]]:
     """``[[lon, lat], ...]`` as one or more parts, cut where a leg crosses 180 degrees (the
-    crossing latitude interpolated along the leg in unwrapped longitude)."""
+    crossing latitude interpolated along the leg in unwrapped longitude); coordinates rounded
+    to 6 decimals (``rounded``: they already are, as the engine's tracks, and are kept)."""
     lons = [p[0] for p in track]
     if all(abs(b - a) <= 180.0 for a, b in itertools.pairwise(lons)):  # no crossing
-        line = [[round(float(lon), 6), round(float(lat), 6)] for lon, lat in track]
+        if rounded:
+            line = [p if isinstance(p, list) else list(p) for p in track]
+        else:
+            line = [[round(float(lon), 6), round(float(lat), 6)] for lon, lat in track]
         return [line] if len(line) >= 2 else []
     parts: list[list[list[float]]] = [[]]
     for i, (lon, lat) in enumerate(track):
@@ -51,22 +54,24 @@ def split_at_antimeridian(track: Sequence[Sequence[float]]) -> list[list[list[fl
     return [p for p in parts if len(p) >= 2]
 
 
-def feature_collection(
-    missions: pd.DataFrame, tracks: Iterable[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """The FeatureCollection of the flown missions that have a track (geometry on)."""
-    by_key = {(int(t["replication"]), str(t["mission_id"])): t["track"] for t in tracks}
+FLOWN = ("completed", "curtailed")
+
+
+def mission_features(rows: Iterable[Mapping[str, Any]],
+                     tracks: Mapping[str, Sequence[Sequence[Sequence[float]]]]
+                     ) -> list[dict[str, Any]]:
+    """One replication's Features: per flown mission row (in order) with a track in
+    ``tracks`` (by mission id; parts of ``[lon, lat]`` rounded to 6 decimals), its track as a
+    LineString or MultiLineString and its properties. Built where the replication runs, so
+    the collection of a large ensemble is only these lists end to end."""
     features = []
-    flown = missions[missions["status"].isin(("completed", "curtailed"))] if len(missions) \
-        else missions
-    columns = {c: flown[c].tolist() for c in ("replication", "mission_id", *PROPERTIES)
-               if c in flown}
-    for i in range(len(flown)):  # column lists: far faster than rows of a frame
-        row = {c: values[i] for c, values in columns.items()}
-        track = by_key.get((int(row["replication"]), str(row["mission_id"])))
+    for row in rows:
+        if row.get("status") not in FLOWN:
+            continue
+        track = tracks.get(str(row["mission_id"]))
         if not track:
             continue
-        parts = [p for part in track for p in split_at_antimeridian(part)]
+        parts = [p for part in track for p in split_at_antimeridian(part, rounded=True)]
         if not parts:
             continue
         geometry = (
@@ -76,12 +81,17 @@ def feature_collection(
         )
         props = {k: _plain(row.get(k, 0.0)) for k in PROPERTIES}
         features.append({"type": "Feature", "geometry": geometry, "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    return features
+
+
+def feature_collection(features: Iterable[Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+    """The FeatureCollection of the replications' :func:`mission_features`, in order."""
+    return {"type": "FeatureCollection", "features": [f for part in features for f in part]}
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
+    if isinstance(value, float):
+        return None if value != value else value
     if hasattr(value, "item"):
         return value.item()
     return value
