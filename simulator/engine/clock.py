@@ -8,6 +8,7 @@ memoised per day: the engine asks for the same few hundred days thousands of tim
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 _MINUTES_PER_DAY = 24 * 60
 
@@ -48,3 +49,9 @@ class Clock:
         if text is None:
             text = self._day_text[index] = self.date(hours).isoformat()
         return f"{text}T{minute // 60:02d}:{minute % 60:02d}"
+
+
+@cache
+def clock_for(first_year: int) -> Clock:
+    """One clock per first year and process: its day memos serve every replication."""
+    return Clock(first_year)

@@ -123,8 +123,8 @@ def truncate(waypoints, fraction: float) -> list[tuple[float, float]]:
 @dataclass(frozen=True, eq=False)
 class _Footprint:
     """What a route's footprint is over one grid, computed once per route: its cells, optical
-    and SAR words, the land words, cell areas and global ids there, each member's words, and
-    the members it overflies (the footprint, clouds or not)."""
+    and SAR words, the land words, cell areas and global ids there, each member's words, the
+    members it overflies (the footprint, clouds or not) and the track flown with sensors on."""
 
     cells: np.ndarray
     optical: np.ndarray
@@ -134,13 +134,19 @@ class _Footprint:
     gid: np.ndarray
     members: tuple[tuple[str, np.ndarray], ...]
     overflown: tuple[str, ...]
+    track: tuple[tuple[tuple[float, float], ...], ...]  # the parts flown with sensors on
 
     @classmethod
-    def of(cls, grid, cells: np.ndarray, bits: np.ndarray, sar: np.ndarray) -> _Footprint:
+    def of(cls, grid, cells: np.ndarray, bits: np.ndarray, sar: np.ndarray,
+           track: tuple[tuple[tuple[float, float], ...], ...]) -> _Footprint:
         members = tuple((state, grid.member_bits[state][cells]) for state in grid.codes)
         overflown = tuple(sorted(s for s, mine in members if (bits & mine).any()))
         return cls(cells, bits & ~sar, sar, grid.land_bits[cells], grid.quad_area_km2[cells],
-                   grid.gid[cells], members, overflown)
+                   grid.gid[cells], members, overflown, track)
+
+
+def _track(waypoints, transit) -> tuple[tuple[tuple[float, float], ...], ...]:
+    return tuple(tuple(p) for p in observation_parts(list(waypoints), transit))
 
 
 # Library candidates are flown again and again: their footprints are kept by route and grid.
@@ -381,18 +387,17 @@ class GeoRoutes:
         route = planned.payload["route"]
         grid = self.territories.grid(tuple(sorted(members)))
         tracker = self.tracker(year, members)
-        waypoints, transit, transit_km = list(route.waypoints), route.transit, route.transit_km
+        transit_km = route.transit_km
         if fraction_flown < 1.0:
             waypoints = truncate(route.waypoints, fraction_flown)
             transit = tuple(route.transit[: len(waypoints) - 1]) if route.transit else ()
             # the flown part of a checked route: what it images (no rule can fail on a part)
             cells, bits, sar, transit_km = curtailed_footprint(grid, route, waypoints)
-            fp = _Footprint.of(grid, cells, bits, sar)
+            fp = _Footprint.of(grid, cells, bits, sar, _track(waypoints, transit))
         else:
-            fp = _FOOTPRINTS.get((route, grid), None,
-                                 lambda: _Footprint.of(grid, route.cells, route.bits,
-                                                       route.sar_bits))
-        track = tuple(tuple(p) for p in observation_parts(waypoints, transit))
+            fp = _FOOTPRINTS.get((route, grid), None, lambda: _Footprint.of(
+                grid, route.cells, route.bits, route.sar_bits,
+                _track(route.waypoints, route.transit)))
         cells = fp.cells
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
@@ -415,7 +420,7 @@ class GeoRoutes:
                 piece = (fp.gid[nz], own[nz])
                 for observer in observers:
                     book.setdefault((state, observer), []).append(piece)
-        return FlownRoute(imaged, new_km2, fp.overflown, track, transit_km)
+        return FlownRoute(imaged, new_km2, fp.overflown, fp.track, transit_km)
 
     def coverage(self, year: int, states: tuple[str, ...]) -> dict[str, tuple[float, float]]:
         imaged: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}

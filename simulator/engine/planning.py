@@ -14,11 +14,13 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from simulator.engine.clock import Clock
 from simulator.engine.operations import Operations
+from simulator.memo import IdentityMemo
 from simulator.treaty.dates import PHASE_IN_END
 from simulator.treaty.distribution import Distribution
 
@@ -43,6 +45,31 @@ def _quarter_bounds(year: int, q: int, clock: Clock) -> tuple[float, float]:
     start = dt.date(year, QUARTERS[q - 1][0], 1)
     end = dt.date(year + 1, 1, 1) if q == 4 else dt.date(year, QUARTERS[q][0], 1)
     return clock.hours(start), clock.hours(end)
+
+
+_CALENDARS: IdentityMemo[tuple[Any, ...]] = IdentityMemo(64)
+
+
+def _calendar(first: int, last: int, ops: Operations, clock: Clock) -> tuple[Any, ...]:
+    """The period's days and seasonal weights, each quarter's open weight and open bounds,
+    and the weights' cumulative distribution: the same in every replication (memoised per
+    operations table and clock epoch)."""
+
+    def compute() -> tuple[Any, ...]:
+        days, day_w = _day_weights(first, last, ops)
+        keys = [(y, q) for y in range(first, last + 1) for q in (1, 2, 3, 4)]
+        open_weight = {
+            key: float(sum(day_w[i] for i, d in enumerate(days) if (d.year, _quarter(d)) == key))
+            for key in keys
+        }
+        bounds = {key: _open_bounds(*key, days, day_w, clock) for key in keys}
+        day_w.setflags(write=False)
+        cdf = day_w.cumsum()
+        if len(cdf) and cdf[-1] > 0:
+            cdf /= cdf[-1]
+        return days, day_w, open_weight, bounds, cdf
+
+    return _CALENDARS.get((ops,), (first, last, clock.epoch), compute)
 
 
 def _day_weights(first: int, last: int, ops: Operations) -> tuple[list[dt.date], np.ndarray]:
@@ -78,7 +105,7 @@ def plan_year(
     # Windows of 96 h (Art. VI Sec. I para 9) plus a day, so that ETAs drawn anywhere in the
     # working day still leave every window clear of the next one.
     spacing = ops.t("window_hours") + 24.0
-    days, day_w = _day_weights(first, last, ops)
+    days, day_w, open_weight, bounds, cdf = _calendar(first, last, ops, clock)
     if day_w.sum() <= 0:
         return []
     # Annex H para 5: granted quota may go unused; each granted flight is planned with the
@@ -90,15 +117,12 @@ def plan_year(
         by_target.setdefault(grant.observed, []).extend([grant.observers] * used)
     planned: list[PlannedMission] = []
     quarter_keys = [(y, q) for y in range(first, last + 1) for q in (1, 2, 3, 4)]
-    open_weight = {
-        key: float(sum(day_w[i] for i, d in enumerate(days) if (d.year, _quarter(d)) == key))
-        for key in quarter_keys
-    }
-    bounds = {key: _open_bounds(*key, days, day_w, clock) for key in quarter_keys}
     for target in sorted(by_target):
         flights = by_target[target]
         lots = rng.permutation(len(flights))  # Annex H para 3: drawing of lots
-        picks = rng.choice(len(day_w), size=len(flights), p=day_w)
+        # rng.choice(len(day_w), size=len(flights), p=day_w), the same draws without
+        # checking the weights again for every observed Party
+        picks = cdf.searchsorted(rng.random(len(flights)), side="right")
         quarters: dict[tuple[int, int], list[tuple[int, float]]] = {k: [] for k in quarter_keys}
         for lot, i in zip(lots, picks, strict=True):
             day = days[int(i)]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.engine.clock import Clock
+from simulator.engine.clock import clock_for
 from simulator.engine.config import EngineConfig
 from simulator.engine.fleets import Aircraft, candidate_aircraft, taxi_aircraft
 from simulator.engine.missions import mission
@@ -92,7 +92,7 @@ class World:
         self.fleet = config.fleet
         self.replication = replication
         self.seed = seed
-        self.clock = Clock(min(config.years))
+        self.clock = clock_for(min(config.years))
         self.env = simpy.Environment()
         self.routes = routes
         self.records: list[MissionRecord] = []

@@ -102,10 +102,10 @@ class UnimagedValue:
         r = self._column.get(key)
         if r is None:
             r = self._add_reach(key, where, km, part, outside)
-        worth, live_km2, live = self._sums[:, r]
-        if live <= 0:
+        sums = self._sums
+        if sums.item(2, r) <= 0:  # no cell within reach holds value any more
             return 0.0
-        return max(float(worth), 0.0) * swept_share(km, swath_km, float(live_km2))
+        return max(sums.item(0, r), 0.0) * swept_share(km, swath_km, sums.item(1, r))
 
     def _add_reach(self, key: Hashable, where: tuple[float, float], km: float,
                    part: np.ndarray | None, outside: bool) -> int:

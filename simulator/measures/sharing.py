@@ -23,13 +23,19 @@ AreaOf = Callable[[np.ndarray, np.ndarray], float]
 
 # Every replication of a scenario asks the same question of the same registry.
 _SOURCES: IdentityMemo[list[tuple[str, ...]]] = IdentityMemo(256)
+_HOLDERS: IdentityMemo[frozenset[str]] = IdentityMemo(4096)
 
 
-def _holder_states(registry: Registry, holder: str, year: int) -> set[str]:
-    days = [dt.date(year, 1, 1), dt.date(year, 7, 1), dt.date(year, 12, 31)]
-    return {s for d in days for s in registry.members(holder, d)} or (
-        {holder} if holder in registry.state_codes else set()
-    )
+def _holder_states(registry: Registry, holder: str, year: int) -> frozenset[str]:
+    """The states a holder (a state or a group) stood for during ``year`` (memoised: every
+    replication and consumer asks the same)."""
+
+    def compute() -> frozenset[str]:
+        days = [dt.date(year, 1, 1), dt.date(year, 7, 1), dt.date(year, 12, 31)]
+        return frozenset({s for d in days for s in registry.members(holder, d)} or (
+            {holder} if holder in registry.state_codes else set()))
+
+    return _HOLDERS.get((registry,), (holder, year), compute)
 
 
 def sources_for(
@@ -41,12 +47,11 @@ def sources_for(
     recipients: Sequence[str],
 ) -> set[str]:
     """The observer holders whose imagery ``consumer`` (a state) obtains in ``year``."""
+    if policy != "none" and consumer in registry.parties_during(year):
+        return set(observers)  # Art. IX Sec. IV para 1: copies of all flights' data
     own = {o for o in observers if consumer in _holder_states(registry, o, year)}
     if policy == "none":
         return own
-    is_party = consumer in registry.parties_during(year)
-    if is_party:
-        return set(observers)  # Art. IX Sec. IV para 1: copies of all flights' data
     if policy == "allies" and consumer in recipients:
         end = dt.date(year, 12, 31)
         allies = {
