@@ -8,10 +8,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulator.engine.georoutes import truncate
 from simulator.geo import load_territories, plan_route
 from simulator.geo.coverage import CoverageTracker
-from simulator.geo.route_checks import curtailed_footprint, route_footprint
+from simulator.geo.route_checks import curtailed_footprint, route_footprint, truncate
 
 
 def _routes():

@@ -8,13 +8,11 @@ the data-sharing measure). Geometry knows nothing of quotas; this adapter passes
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pyproj import Geod
 
 from simulator.engine.routes import Airfield, FlownRoute, PlannedRoute
 from simulator.geo import (
@@ -40,7 +38,7 @@ from simulator.geo import (
 )
 from simulator.geo.grid import NSUB, popcount, union_bits
 from simulator.geo.reach import nearest
-from simulator.geo.route_checks import curtailed_footprint, observation_parts
+from simulator.geo.route_checks import curtailed_footprint, observation_parts, truncate
 from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick_from
 from simulator.geo.transit import stop_budget
 from simulator.geo.unimaged import UnimagedValue
@@ -50,9 +48,6 @@ from simulator.memo import IdentityMemo
 # much in that route's objective (Annex A Sec. III: the larger distance applies only to
 # routes over them).
 INCLUDING_BOOST = 4.0
-
-_GEOD = Geod(ellps="WGS84")
-
 
 def build_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restriction:
     """A geo :class:`Restriction` from a scenario's restriction table."""
@@ -93,31 +88,6 @@ def _shared_restriction(terr: Territories, spec: Mapping[str, Any]) -> Restricti
 def _active(spec: Mapping[str, Any], day: dt.date) -> bool:
     start, end = spec.get("start"), spec.get("end")
     return (start is None or start <= day) and (end is None or day < end)
-
-
-def truncate(waypoints, fraction: float) -> list[tuple[float, float]]:
-    """The first ``fraction`` of a route (by geodesic length), for a curtailed flight."""
-    if fraction >= 1.0 or len(waypoints) < 2:
-        return list(waypoints)
-    if fraction <= 0.0:
-        return [waypoints[0], waypoints[0]]
-    legs = [
-        _GEOD.inv(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(waypoints)
-    ]
-    total = sum(leg[2] for leg in legs)
-    left = max(fraction, 0.0) * total
-    out = [waypoints[0]]
-    for (az, _, dist), b in zip(legs, waypoints[1:], strict=True):
-        if left >= dist:
-            out.append(b)
-            left -= dist
-            continue
-        lon, lat, _ = _GEOD.fwd(out[-1][1], out[-1][0], az, left)
-        out.append((lat, lon))
-        break
-    if len(out) == 1:
-        out.append(waypoints[0])
-    return out
 
 
 @dataclass(frozen=True, eq=False)

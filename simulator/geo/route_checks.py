@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import Geod
 
 from simulator.geo.ellipsoid import (
     geodesic_km,
@@ -27,6 +28,8 @@ from simulator.geo.route_types import (
 )
 from simulator.geo.rules import RouteRules
 from simulator.memo import IdentityMemo
+
+_GEOD = Geod(ellps="WGS84")
 
 
 # ----------------------------------------------------------------- checking
@@ -243,3 +246,28 @@ def _footprint_parts(grid: StateGrid, parts: Sequence[Sequence[tuple[float, floa
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     pieces = [grid.clip(*footprint(grid.spec, p, swath_km)) for p in parts]
     return pieces[0] if len(pieces) == 1 else union_bits(pieces)
+
+
+def truncate(waypoints, fraction: float) -> list[tuple[float, float]]:
+    """The first ``fraction`` of a route (by geodesic length), for a curtailed flight."""
+    if fraction >= 1.0 or len(waypoints) < 2:
+        return list(waypoints)
+    if fraction <= 0.0:
+        return [waypoints[0], waypoints[0]]
+    legs = [
+        _GEOD.inv(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(waypoints)
+    ]
+    total = sum(leg[2] for leg in legs)
+    left = max(fraction, 0.0) * total
+    out = [waypoints[0]]
+    for (az, _, dist), b in zip(legs, waypoints[1:], strict=True):
+        if left >= dist:
+            out.append(b)
+            left -= dist
+            continue
+        lon, lat, _ = _GEOD.fwd(out[-1][1], out[-1][0], az, left)
+        out.append((lat, lon))
+        break
+    if len(out) == 1:
+        out.append(waypoints[0])
+    return out

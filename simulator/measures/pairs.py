@@ -23,7 +23,8 @@ def pairs_frame(quotas: pd.DataFrame, missions: pd.DataFrame) -> pd.DataFrame:
     } if len(quotas) else {}
     counted = missions[missions["counted"].astype(bool)]
     # each counted flight once for its observer and once for each observer it was shared with
-    others = counted["joint_with"].fillna("").astype(str)  # a CSV read back: empty is NaN
+    # a CSV read back: empty is NaN (a float column when no flight was joint)
+    others = counted["joint_with"].astype(object).fillna("").astype(str)
     joint = others.str.strip() != ""
     shared = counted[joint].assign(observer=others[joint].str.split()).explode("observer")
     every = pd.concat([counted[keys], shared[keys]], ignore_index=True)
