@@ -21,6 +21,7 @@ from simulator.geo import (
     Restriction,
     Stop,
     Territories,
+    UnionsByKey,
     abkhazia_south_ossetia_corridor,
     area_of_interest,
     hawaii_cap,
@@ -411,8 +412,8 @@ class GeoRoutes:
             out[state] = (total, area)
         return out
 
-    def imagery(self, year: int) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-        return {k: union_bits(v) for k, v in sorted(self._imagery.get(year, {}).items())}
+    def imagery(self, year: int) -> Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        return UnionsByKey(self._imagery.get(year, {}))  # unions made when read
 
     def _area(self, gid: np.ndarray, bits: np.ndarray) -> float:
         if len(gid) == 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,9 @@ class ReplicationResult:
     plans: list[PlannedMission]
     coverage: list[dict[str, object]]
     events: int
-    imagery: dict[int, dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]
+    imagery: dict[int, Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]]]
+    # per year and state: km² imaged by all flights (unrounded; the coverage rows round it)
+    imaged_km2: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,6 +99,7 @@ class World:
         self.routes = routes
         self.records: list[MissionRecord] = []
         self.events = 0
+        self.imaged_km2: dict[int, dict[str, float]] = {}
         self.aircraft = {a.aircraft_id: simpy.Resource(self.env, 1) for a in self.fleet}
         self._slots: dict[str, simpy.Resource] = {}
         self.sites = {a.airfield_id: a for a in self.registry.tables.airfields}
@@ -201,7 +204,8 @@ class World:
         coverage = [row for y in sorted(self.config.years) for row in self.coverage_rows(y)]
         imagery = {y: self.routes.imagery(y) for y in sorted(self.config.years)}
         return ReplicationResult(
-            self.replication, self.records, plans, coverage, self.events, imagery
+            self.replication, self.records, plans, coverage, self.events, imagery,
+            self.imaged_km2,
         )
 
     def coverage_rows(self, year: int) -> list[dict[str, object]]:
@@ -229,6 +233,7 @@ class World:
                 for state in self.registry.members(holder, day):
                     conducted[state] = conducted.get(state, 0) + 1
         areas = self.routes.coverage(year, states)
+        self.imaged_km2[year] = {state: imaged for state, (_, imaged) in areas.items()}
         rows = []
         for state in states:
             territory, imaged = areas.get(state, (float("nan"), float("nan")))

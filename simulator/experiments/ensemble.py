@@ -108,6 +108,7 @@ def replicate(job: Job) -> ReplicationOutput:
                 job.sharing_policy,
                 job.sharing_recipients,
                 area_of,
+                res.imaged_km2.get(year),
             ):
                 sharing.append({"replication": job.index, **row})
     cumulative: list[dict[str, Any]] = []

@@ -25,6 +25,7 @@ from simulator.geo.footprint import footprint_area_km2 as footprint_area_km2
 _WHERE = {
     "CoverageTracker": "coverage",
     "FlightCoverage": "coverage",
+    "UnionsByKey": "coverage",
     "GridSpec": "grid",
     "StateGrid": "grid",
     "Restriction": "restrictions",

@@ -1,10 +1,13 @@
-"""The on-disk cache of rasterised masks: where it lives and how files are written."""
+"""The on-disk cache (masks, country shapes, route libraries, boundary trees): where it lives
+and how files are written."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import platformdirs
@@ -41,6 +44,15 @@ def disable_cache() -> None:
 def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
     """Write arrays to ``path`` as .npz via a temporary file and an atomic rename; a cache
     that cannot be written is skipped (the caller has the arrays)."""
+    _write_atomic(path, lambda fh: np.savez(fh, **arrays))
+
+
+def save_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as :func:`save_npz_atomic` writes arrays."""
+    _write_atomic(path, lambda fh: fh.write(data))
+
+
+def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     if os.environ.get(NO_CACHE_ENV_VAR):
         return
     try:
@@ -50,8 +62,10 @@ def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            write(fh)
         os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # e.g. the disk is full: the caller has the data
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -65,4 +79,14 @@ def load_npz(path: Path) -> dict[str, np.ndarray] | None:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, EOFError, KeyError):
+        return None
+
+
+def load_bytes(path: Path) -> bytes | None:
+    """The bytes of a file written by :func:`save_bytes_atomic`; None if missing or unreadable."""
+    if os.environ.get(NO_CACHE_ENV_VAR):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
         return None

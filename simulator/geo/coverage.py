@@ -17,11 +17,12 @@ part of a footprint; SAR bits are kept. Two documented modes:
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.geo.grid import NSUB, StateGrid, popcount
+from simulator.geo.grid import NSUB, StateGrid, popcount, union_bits
 
 # A fixed scrambled order of the 64 sub-points, for the deterministic cloud mode.
 _ORDER = np.random.default_rng(20020101).permutation(NSUB)
@@ -173,3 +174,29 @@ class CoverageTracker:
             "revisited_km2": self.revisited_km2,
             "flights": float(self.flights),
         }
+
+
+Cells = tuple[np.ndarray, np.ndarray]  # (global ids, sub-point words)
+
+
+class UnionsByKey(Mapping[Hashable, Cells]):
+    """Imaged cells booked piece by piece under keys (e.g. observed state and observer),
+    read as each key's union (:func:`~simulator.geo.grid.union_bits`), computed when a key is
+    first read: most keys of a year are never read. Keys iterate in sorted order."""
+
+    def __init__(self, pieces: Mapping[Hashable, list[Cells]]):
+        self._pieces = dict(pieces)
+        self._keys = sorted(self._pieces)
+        self._unions: dict[Hashable, Cells] = {}
+
+    def __getitem__(self, key: Hashable) -> Cells:
+        found = self._unions.get(key)
+        if found is None:
+            found = self._unions[key] = union_bits(self._pieces[key])
+        return found
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)

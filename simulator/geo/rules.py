@@ -7,8 +7,9 @@ from the border with an adjacent State that is not a State Party"). We apply the
 non-party land, across water too: conservative where a non-party coast faces the territory.
 
 Clearances are measured to boundary vertices densified to <= 0.5 km and held in k-d trees of
-unit vectors scaled to kilometres, so one query answers "how far to the nearest forbidden
-boundary" for thousands of points at once.
+unit vectors scaled to kilometres (:mod:`simulator.geo.boundaries`, built once and kept on
+disk), so one query answers "how far to the nearest forbidden boundary" for thousands of
+points at once.
 
 Points along a path come in runs of nearby points, so the queries are pruned exactly: a run of
 ``CHUNK`` consecutive points is a ball around its middle point whose radius is the farthest
@@ -21,125 +22,28 @@ short by at most its measured gap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from simulator.geo.ellipsoid import unit_vectors
+from simulator.geo.boundaries import (  # noqa: F401 - the clearances' constants, re-exported
+    EARTH_KM,
+    NON_PARTY_CLEARANCE_KM,
+    ROUND_KM,
+    VERTEX_SPACING_KM,
+    boundaries,
+    sides,
+)
 from simulator.geo.grid import StateGrid
 from simulator.geo.restrictions import Restriction
 
-# Art. VI Sec. II para 2: >= 10 km from the border with a non-party.
-NON_PARTY_CLEARANCE_KM = 10.0
-VERTEX_SPACING_KM = 0.5  # boundary densification; adds <= 0.25 km of error
-EARTH_KM = 6371.0088
-FILTER_MARGIN_DEG = 3.0
 REPORT_UP_TO_KM = 200.0  # closest approaches beyond this are reported as inf
 CHUNK = 16  # consecutive points pruned together (see the module docstring)
-THIN = 8  # every THIN-th boundary point goes into the coarse tree
 FEW_RUNS = 8  # fewer runs near a boundary are queried point by point at once
-JUMP_KM = 2.0  # boundary points farther apart than this are not on one ring
 RUN_MAX_KM = 100.0  # wider runs are not worth pruning
-_ROUND_KM = 1e-6  # covers rounding in computed distances (coordinates are ~6,371 km)
-
-
-@dataclass(frozen=True)
-class Clearance:
-    """Keep ``clearance_km`` from the boundary points in ``tree`` (scaled to km)."""
-
-    name: str
-    kind: str  # non_party, foreign_land, no_fly
-    clearance_km: float
-    tree: cKDTree | None
-    coarse: cKDTree | None = None  # every THIN-th point of ``tree`` (see _thin)
-    coarse_gap_km: float = 0.0  # no point of ``tree`` is farther from ``coarse``
-
-
-def _boundary_lonlat(geom: BaseGeometry) -> list[np.ndarray]:
-    """Coordinate sequences of polygon rings and lines."""
-    out: list[np.ndarray] = []
-    for g in getattr(geom, "geoms", [geom]):
-        if g.is_empty:
-            continue
-        if g.geom_type == "Polygon":
-            out.append(np.asarray(g.exterior.coords, float))
-            out.extend(np.asarray(r.coords, float) for r in g.interiors)
-        elif g.geom_type in ("LineString", "LinearRing") or g.geom_type == "Point":
-            out.append(np.asarray(g.coords, float))
-        elif hasattr(g, "geoms"):
-            out.extend(_boundary_lonlat(g))
-    return out
-
-
-def densify(seqs: Iterable[np.ndarray], spacing_km: float = VERTEX_SPACING_KM) -> np.ndarray:
-    """(n, 3) unit vectors of the sequences' vertices, densified to <= ``spacing_km``."""
-    chunks = []
-    for xy in seqs:
-        if len(xy) == 0:
-            continue
-        v = unit_vectors(xy[:, 1], xy[:, 0])
-        if len(v) == 1:
-            chunks.append(v)
-            continue
-        seg = np.linalg.norm(v[1:] - v[:-1], axis=1) * EARTH_KM
-        k = np.maximum(1, np.ceil(seg / spacing_km).astype(np.int64))
-        idx = np.repeat(np.arange(len(seg)), k)
-        frac = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)
-        lon0, lat0 = xy[idx, 0], xy[idx, 1]
-        dlon = xy[idx + 1, 0] - lon0
-        dlon = np.where(dlon > 180, dlon - 360, np.where(dlon < -180, dlon + 360, dlon))
-        lat = lat0 + frac * (xy[idx + 1, 1] - lat0)
-        lon = lon0 + frac * dlon
-        chunks.append(unit_vectors(lat, lon))
-        chunks.append(v[-1:])
-    return np.concatenate(chunks) if chunks else np.zeros((0, 3))
-
-
-_PART_POINTS: dict[tuple[str, int, tuple[float, ...]], np.ndarray] = {}
-
-
-def _part_points(code: str, index: int, geometry: BaseGeometry) -> np.ndarray:
-    """Densified boundary points of one part of a country, computed once per process: every
-    rule index (one per observed holder and list of parties) needs the same neighbours."""
-    key = (code, index, geometry.bounds)
-    points = _PART_POINTS.get(key)
-    if points is None:
-        points = _PART_POINTS[key] = densify(_boundary_lonlat(geometry))
-    return points
-
-
-def _region_filter(grid: StateGrid, xyz: np.ndarray) -> np.ndarray:
-    """Keep points near the grid: inside its latitude range and its occupied longitudes."""
-    if len(xyz) == 0 or grid.n_cells == 0:
-        return np.zeros(len(xyz), bool)
-    lat = np.degrees(np.arcsin(np.clip(xyz[:, 2], -1, 1)))
-    lon = np.degrees(np.arctan2(xyz[:, 1], xyz[:, 0]))
-    lo, hi = grid.lat.min() - FILTER_MARGIN_DEG, grid.lat.max() + FILTER_MARGIN_DEG
-    occupied = np.zeros(360, bool)
-    occupied[np.floor(grid.lon + 180).astype(int) % 360] = True
-    m = int(np.ceil(FILTER_MARGIN_DEG / max(np.cos(np.radians(min(abs(hi), 89))), 0.05)))
-    m = min(m, 180)
-    dil = occupied.copy()
-    for d in range(1, m + 1):
-        dil |= np.roll(occupied, d) | np.roll(occupied, -d)
-    return (lat >= lo) & (lat <= hi) & dil[np.floor(lon + 180).astype(int) % 360]
-
-
-def _tree(xyz: np.ndarray) -> cKDTree | None:
-    return cKDTree(xyz * EARTH_KM) if len(xyz) else None
-
-
-def _clearance(name: str, kind: str, clearance_km: float, xyz: np.ndarray) -> Clearance:
-    """A clearance rule with its k-d tree of boundary points and the coarse tree."""
-    tree = _tree(xyz)
-    if tree is None:
-        return Clearance(name, kind, clearance_km, None)
-    thin, gap = _thin(tree.data)
-    return Clearance(name, kind, clearance_km, tree, cKDTree(thin), gap)
 
 
 _Runs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -173,7 +77,7 @@ def _runs(p: np.ndarray, path_starts: np.ndarray | None = None,
         run_of = np.repeat(np.arange(len(first)), end - first)
         dist = np.linalg.norm(p - p[mid][run_of], axis=1)
         radius = np.maximum.reduceat(dist, first)
-    return first, end, mid, radius * (1 + 1e-9) + _ROUND_KM
+    return first, end, mid, radius * (1 + 1e-9) + ROUND_KM
 
 
 def _members(runs: _Runs, which: np.ndarray) -> np.ndarray:
@@ -206,32 +110,6 @@ def _near_runs(tree: cKDTree, p: np.ndarray, runs: _Runs, active: np.ndarray,
     return active[near]
 
 
-def _thin(p: np.ndarray, step: int = THIN) -> tuple[np.ndarray, float]:
-    """Every ``step``-th point of ``p`` (and both ends of every jump) and a gap (km).
-
-    No point of ``p`` is farther than the gap from a kept one: each point's distance is
-    bounded by the chain of consecutive points to the nearest kept one before or after it,
-    which holds whatever the order of ``p``.
-    """
-    n = len(p)
-    if n <= 2:
-        return p, 0.0
-    d = np.linalg.norm(np.diff(p, axis=0), axis=1)
-    keep = np.zeros(n, bool)
-    keep[::step] = True
-    keep[-1] = True
-    jump = np.flatnonzero(d > JUMP_KM)
-    keep[jump] = True
-    keep[jump + 1] = True
-    cum = np.concatenate([[0.0], np.cumsum(d)])
-    kept = np.flatnonzero(keep)
-    k = np.searchsorted(kept, np.arange(n), side="right") - 1  # kept[k] <= i < kept[k + 1]
-    before = cum - cum[kept[k]]
-    after = cum[kept[np.minimum(k + 1, len(kept) - 1)]] - cum
-    gap = np.where(keep, 0.0, np.minimum(before, after))
-    return p[keep], float(gap.max()) * (1 + 1e-9) + _ROUND_KM
-
-
 class RouteRules:
     """Everything a route over one grid must respect, for one list of parties."""
 
@@ -242,54 +120,22 @@ class RouteRules:
             raise ValueError("the grid must come from Territories.grid()")
         self.grid = grid
         self.restrictions = tuple(restrictions)
-        observed_adm0 = terr.adm0_codes_of(grid.codes)
-        party_codes = tuple(terr.party_codes) if parties is None else tuple(parties)
-        party_sov = terr.sovereign_of([c for c in party_codes if c in terr.party_codes]) | \
-            terr.sovereign_of([c for c in party_codes if c not in terr.party_codes
-                               and c in terr.countries])
-        non_party: list[np.ndarray] = []  # densified boundary points, part by part
-        foreign: list[np.ndarray] = []
-        lat_lo = float(grid.lat.min()) - FILTER_MARGIN_DEG if grid.n_cells else 0.0
-        lat_hi = float(grid.lat.max()) + FILTER_MARGIN_DEG if grid.n_cells else 0.0
-        self._non_party_geoms: list[BaseGeometry] = []  # for transit legs (Art. VII)
-        for code, country in sorted(terr.countries.items()):
-            if code in observed_adm0:
-                continue
-            side = foreign if country.sov_a3 in party_sov else non_party
-            if side is non_party:
-                self._non_party_geoms.append(country.geometry)
-            for i, g in enumerate(getattr(country.geometry, "geoms", [country.geometry])):
-                if g.bounds[3] >= lat_lo and g.bounds[1] <= lat_hi:
-                    side.append(_part_points(code, i, g))
-        # parts of an observed record outside its treaty territory (e.g. French Guiana)
-        clipped = sorted({p.adm0_a3 for c in grid.codes for p in terr.parts_of(c) if p.bbox})
-        for code in clipped:
-            rest = shapely.difference(terr.country(code).geometry, terr.union(grid.codes))
-            if not rest.is_empty and rest.area > 1e-6:
-                foreign.append(densify(_boundary_lonlat(rest)))
-        clearances = []
-        for kind, chunks, clr in (("non_party", non_party, NON_PARTY_CLEARANCE_KM),
-                                  ("foreign_land", foreign, 0.0)):
-            pts = np.concatenate(chunks) if chunks else np.zeros((0, 3))
-            pts = pts[_region_filter(grid, pts)]
-            clearances.append(_clearance(kind, kind, clr, pts))
+        observed_adm0, party_sov = sides(grid, parties)
+        self._non_party_geoms: list[BaseGeometry] = [  # for transit legs (Art. VII)
+            country.geometry for code, country in sorted(terr.countries.items())
+            if code not in observed_adm0 and country.sov_a3 not in party_sov]
+        found = boundaries(grid, parties, [r for r in self.restrictions if r.kind == "no_fly"])
+        self.clearances = found.clearances
+        self._coarse, self._coarse_gap_km = found.coarse, found.coarse_gap_km
         self.caps: list[Restriction] = []
         self._cap_geoms: list[BaseGeometry] = []
         for r in self.restrictions:
-            if r.kind == "no_fly":
-                pts = densify(_boundary_lonlat(r.geometry))
-                clearances.append(_clearance(r.name, "no_fly", r.buffer_km, pts))
-            else:
+            if r.kind != "no_fly":
                 g = r.geometry
                 shapely.prepare(g)
                 self.caps.append(r)
                 self._cap_geoms.append(g)
-        self.clearances = tuple(clearances)
         self._non_party_tree: shapely.STRtree | None = None
-        coarse = [c for c in self.clearances if c.coarse is not None]
-        self._coarse = cKDTree(np.concatenate([c.coarse.data for c in coarse])) \
-            if coarse else None  # all rules' coarse points: a first test of path runs
-        self._coarse_gap_km = max((c.coarse_gap_km for c in coarse), default=0.0)
 
     def clearance_deficit(self, xyz: np.ndarray, margin_km: float,
                           path_starts: np.ndarray | None = None,

@@ -71,12 +71,17 @@ def effective_coverage(
     policy: str,
     recipients: Sequence[str],
     area_of: AreaOf,
+    imaged_by_all: Mapping[str, float] | None = None,
 ) -> list[dict]:
     """Rows ``year, consumer, observed, imaged_km2``: imagery of each observed state that each
-    consumer state obtains under ``policy`` (its own territory excluded)."""
+    consumer state obtains under ``policy`` (its own territory excluded). ``imaged_by_all``
+    (per state, the km² all flights imaged: the coverage measure's union) answers for the
+    consumers that obtain every observer's imagery, instead of a union of their sources."""
     observers = tuple(sorted({o for _, o in imagery}))
     observed_states = sorted({s for s, _ in imagery})
     areas: dict[tuple[str, tuple[str, ...]], float] = {}  # most consumers share one source set
+    for state, area in (imaged_by_all or {}).items():
+        areas[state, observers] = area
     rows = []
     table = _SOURCES.get(
         (registry,), (tuple(consumers), observers, year, policy, tuple(recipients)),
