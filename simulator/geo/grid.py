@@ -391,6 +391,10 @@ def union_bits(parts) -> tuple[np.ndarray, np.ndarray]:
     parts = list(parts)
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    if len(parts) == 1:  # already a union when its ids are sorted and unique
+        ids, bits = np.asarray(parts[0][0], np.int64), np.asarray(parts[0][1], np.uint64)
+        if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+            return ids, bits
     ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
     bits = np.concatenate([p[1] for p in parts]).astype(np.uint64)
     order = np.argsort(ids, kind="stable")

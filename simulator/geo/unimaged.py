@@ -24,14 +24,14 @@ _FIRST_COLUMNS = 8  # reaches a grid's table holds before it grows (it doubles)
 
 
 class _ReachTable:
-    """The reaches asked of one grid, one bool column each (the cells within it): shared by
+    """The reaches asked of one grid, one column each (1 at the cells within it): shared by
     every value over the grid, in every replication, so a reach is laid out once."""
 
     def __init__(self, grid: StateGrid):
         self.grid = grid
         self.column: dict[Hashable, int] = {}
         self.parts: list[np.ndarray] = []  # the masks reaches are limited to, kept alive
-        self.inside = np.zeros((grid.n_cells, 0), bool)
+        self.inside = np.zeros((grid.n_cells, 0))  # 0 or 1 (floats: the sums are a matmul)
 
     def add(self, key: Hashable, where: tuple[float, float], km: float,
             part: np.ndarray | None, outside: bool) -> int:
@@ -44,16 +44,17 @@ class _ReachTable:
             near = near[part[near] != outside]
         r = len(self.column)
         if r == self.inside.shape[1]:
-            grown = np.zeros((self.grid.n_cells, max(_FIRST_COLUMNS, 2 * r)), bool)
+            grown = np.zeros((self.grid.n_cells, max(_FIRST_COLUMNS, 2 * r)))
             grown[:, :r] = self.inside
             self.inside = grown
-        self.inside[near, r] = True
+        self.inside[near, r] = 1.0
         self.column[key] = r
         return r
 
 
 _TABLES: IdentityMemo[_ReachTable] = IdentityMemo(64)
 _FIRST_VALUES: IdentityMemo[np.ndarray] = IdentityMemo(256)
+_FIRST_SUMS: IdentityMemo[np.ndarray] = IdentityMemo(256)  # per grid and priority, by reach
 
 
 class UnimagedValue:
@@ -61,14 +62,16 @@ class UnimagedValue:
 
     def __init__(self, grid: StateGrid, bits: np.ndarray, priority: np.ndarray | None):
         self.grid, self.priority = grid, priority
-        if bits.any():
-            self.value = value_density(grid, bits, priority) * grid.quad_area_km2
-        else:  # nothing imaged yet (the common case): the same start in every replication
+        self._first = not bits.any()  # nothing imaged yet: the same in every replication
+        if self._first:
             self.value = _FIRST_VALUES.get((grid, priority), None, lambda: value_density(
                 grid, bits, priority) * grid.quad_area_km2).copy()
+        else:
+            self.value = value_density(grid, bits, priority) * grid.quad_area_km2
         self._table = _TABLES.get((grid,), None, lambda: _ReachTable(grid))
         self._column: dict[Hashable, int] = {}  # reach key -> position in the sums below
         self._columns: list[int] = []  # the table's column of each reach asked here
+        self._where: slice | np.ndarray = slice(0, 0)  # the same, as an index
         self._sums = np.zeros((3, 0))  # per reach: value within it, area of its cells that
         # still hold value, how many such cells
 
@@ -79,6 +82,7 @@ class UnimagedValue:
         when the caller has them (several priorities over one tracker share them)."""
         if len(cells) == 0:
             return
+        self._first = False
         g = self.grid
         if area is None:
             area = g.quad_area_km2[cells]
@@ -88,7 +92,7 @@ class UnimagedValue:
         new = dens * area
         if self._columns:
             old = self.value[cells]
-            inside = self._table.inside[cells][:, self._columns]
+            inside = self._table.inside[cells][:, self._where]
             alive = (new > 0).astype(np.float64) - (old > 0)
             self._sums += np.stack([new - old, area * alive, alive]) @ inside
         self.value[cells] = new
@@ -110,6 +114,26 @@ class UnimagedValue:
     def _add_reach(self, key: Hashable, where: tuple[float, float], km: float,
                    part: np.ndarray | None, outside: bool) -> int:
         column = self._table.add(key, where, km, part, outside)
+
+        def sums_now() -> np.ndarray:
+            return self._reach_sums(where, km, part, outside)
+
+        if self._first:  # the value every replication starts from: so are its sums
+            sums = _FIRST_SUMS.get((self.grid, self.priority), (key, km), sums_now)
+        else:
+            sums = sums_now()
+        self._sums = np.concatenate([self._sums, sums], axis=1)
+        self._columns.append(column)
+        first = self._columns[0]
+        contiguous = self._columns == list(range(first, first + len(self._columns)))
+        self._where = slice(first, first + len(self._columns)) if contiguous \
+            else np.asarray(self._columns, np.int64)  # a slice where it can: a cheaper copy
+        r = self._column[key] = len(self._columns) - 1
+        return r
+
+    def _reach_sums(self, where: tuple[float, float], km: float, part: np.ndarray | None,
+                    outside: bool) -> np.ndarray:
+        """(3, 1): the value within a reach, the area of its cells that hold value, their count."""
         near = cells_within(self.grid, where, km)
         areas = areas_within(self.grid, where, km)
         if part is not None:
@@ -117,8 +141,4 @@ class UnimagedValue:
             near, areas = near[sel], areas[sel]
         v = self.value[near]
         live = v > 0
-        sums = np.array([[float(v.sum())], [float(areas[live].sum())], [float(live.sum())]])
-        self._sums = np.concatenate([self._sums, sums], axis=1)
-        self._columns.append(column)
-        r = self._column[key] = len(self._columns) - 1
-        return r
+        return np.array([[float(v.sum())], [float(areas[live].sum())], [float(live.sum())]])

@@ -17,10 +17,6 @@ def pairs_frame(quotas: pd.DataFrame, missions: pd.DataFrame) -> pd.DataFrame:
     """One row per replication, year and (observer, observed) pair with an allocation or a
     counted flight."""
     keys = ["replication", "year", "observer", "observed"]
-    alloc = {
-        tuple(k): int(v)
-        for k, v in quotas.groupby(keys, sort=True)["flights"].sum().items()
-    } if len(quotas) else {}
     counted = missions[missions["counted"].astype(bool)]
     # each counted flight once for its observer and once for each observer it was shared with
     # a CSV read back: empty is NaN (a float column when no flight was joint)
@@ -28,12 +24,17 @@ def pairs_frame(quotas: pd.DataFrame, missions: pd.DataFrame) -> pd.DataFrame:
     joint = others.str.strip() != ""
     shared = counted[joint].assign(observer=others[joint].str.split()).explode("observer")
     every = pd.concat([counted[keys], shared[keys]], ignore_index=True)
-    flown = {
-        (int(k[0]), int(k[1]), str(k[2]), str(k[3])): int(v)
-        for k, v in every.groupby(keys, sort=True).size().items()
-    } if len(every) else {}
-    rows = [(*k, alloc.get(k, 0), flown.get(k, 0)) for k in sorted(set(alloc) | set(flown))]
-    return pd.DataFrame(rows, columns=list(PAIRS_COLUMNS))
+    parts = {}
+    if len(quotas):
+        parts["flights_allocated"] = quotas.groupby(keys, sort=True)["flights"].sum()
+    if len(every):
+        parts["flights_flown"] = every.groupby(keys, sort=True).size()
+    if not parts:
+        return pd.DataFrame(columns=list(PAIRS_COLUMNS))
+    both = pd.concat(parts, axis=1).sort_index()
+    out = both.reindex(columns=list(PAIRS_COLUMNS[4:])).fillna(0).astype("int64").reset_index()
+    return out.astype({"replication": "int64", "year": "int64",
+                       "observer": str, "observed": str})[list(PAIRS_COLUMNS)]
 
 
 __all__ = ["PAIRS_COLUMNS", "pairs_frame"]

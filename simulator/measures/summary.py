@@ -112,7 +112,8 @@ def summarize(
         all_by = _group_sums(sharing, ["consumer", "replication"])
         named = sharing[sharing["observed"].isin(NAMED_STATES)]
         pair_by = _group_sums(named, ["consumer", "observed", "replication"])
-        pairs = set(zip(named["consumer"], named["observed"], strict=True))
+        seen = named[["consumer", "observed"]].drop_duplicates()
+        pairs = set(zip(seen["consumer"], seen["observed"], strict=True))
         for consumer in sorted(sharing["consumer"].unique()):
             entry: dict[str, Any] = {
                 "all_observed_km2_per_year": interval(
