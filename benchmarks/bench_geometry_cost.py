@@ -5,7 +5,8 @@ Run: ``python benchmarks/bench_geometry_cost.py [--big N]`` (or ``pytest -m benc
 1. the warm cost of one replication-year of baseline-2019 without geometry, with geometry from
    the route library (``geometry.planner = "library"``, the default) and with a beam search per
    flight (``"search"``, the planner before the library), serial, in one process, as medians of
-   alternating runs, and their ratios;
+   alternating runs, and their ratios; then the same for replications run once each, as in an
+   ensemble (no search);
 2. the one-off build: the first replication-year in a fresh process with an empty route cache
    (cold) and with the cache that run left (cached);
 3. planner efficiency over a year, imaged km² / (route km flown with sensors on x swath), for
@@ -38,6 +39,7 @@ STATES = ("RUS", "USA", "DEU", "GEO")
 HOLDER = {"RUS": ("BY-RU", ("BLR", "RUS")), "USA": ("USA", ("USA",)), "DEU": ("DEU", ("DEU",)),
           "GEO": ("GEO", ("GEO",))}  # Russia is observed as the Belarus-Russia group in 2019
 PAIRS = 7
+FRESH_PAIRS = 41
 EFFICIENCY_REPS = 6
 
 
@@ -66,6 +68,22 @@ def costs() -> dict[str, float]:
     for i in range(PAIRS):
         for name, (cfg, dists) in variants.items():
             times[name].append(_year(cfg, dists, 100 + i % 3))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def fresh_costs(pairs: int = FRESH_PAIRS) -> dict[str, float]:
+    """As :func:`costs`, each run a replication not run before in this process (the memos of
+    a long run's later replications: routes and legs seen before, reaches laid out), without
+    the search planner."""
+    variants = {"no geometry": _config("geometry.enabled=false"),
+                "library": _config('geometry.planner="library"')}
+    for cfg, dists in variants.values():
+        for rep in range(40):
+            _year(cfg, dists, 1000 + rep)
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for i in range(pairs):
+        for name, (cfg, dists) in variants.items():
+            times[name].append(_year(cfg, dists, 2000 + i))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -129,6 +147,10 @@ def main(n_big: int = 1000) -> None:
     print("|---|---|---|")
     for name, sec in c.items():
         print(f"| {name} | {sec:.3f} | {sec / c['no geometry']:.1f} |")
+    fresh = fresh_costs()
+    print(f"\nFresh replication-years (each run once, after 40 others), median of {FRESH_PAIRS} "
+          f"alternating runs: no geometry {fresh['no geometry']:.3f} s, library "
+          f"{fresh['library']:.3f} s ({fresh['library'] / fresh['no geometry']:.1f}x)")
     cold, cached = builds()
     print(f"\nFirst replication-year in a fresh process: route cache empty {cold:.1f} s, "
           f"cached {cached:.2f} s")

@@ -55,3 +55,29 @@ def test_record_is_add_without_totals() -> None:
         assert np.array_equal(after, a.bits[route.cells])
     assert np.array_equal(a.bits, b.bits) and np.array_equal(a.counts, b.counts)
     assert a.flights == b.flights == 2
+
+
+def test_whole_legs_read_back_from_the_disk_cache_are_the_computed_ones(tmp_path, monkeypatch):
+    from simulator.geo import route_checks
+
+    monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
+    grid, route = _routes()[2]  # over Belarus and Russia
+    flown = truncate(route.waypoints, 0.8)
+    route_checks._LEG_FOOTPRINTS.clear()
+    computed = curtailed_footprint(grid, route, flown)
+    stored = sorted((tmp_path / "cache" / "legs").glob("*.npz"))
+    assert len(stored) == 1
+
+    def fail(*_a, **_k):
+        raise AssertionError("a leg was computed although the cache holds it")
+
+    route_checks._LEG_FOOTPRINTS.clear()  # as in a new process
+    with monkeypatch.context() as m:
+        m.setattr(route_checks, "_leg_footprint", fail)
+        read = curtailed_footprint(grid, route, flown)
+    stored[0].write_bytes(b"damaged")
+    route_checks._LEG_FOOTPRINTS.clear()
+    again = curtailed_footprint(grid, route, flown)
+    for a, b, c in zip(computed[:3], read[:3], again[:3], strict=True):
+        assert np.array_equal(a, b) and np.array_equal(a, c)

@@ -373,14 +373,15 @@ class GeoRoutes:
         # Cloud spoils the optical share of a footprint (one draw per cell; SAR is kept).
         clear = rng.random(len(cells)) >= cloud_fraction
         kept = np.where(clear, fp.optical, np.uint64(0)) | fp.sar
-        imaged = float(np.sum(fp.area * popcount(kept)) / NSUB)
+        # bit counts as uint8: the products (and so the sums) are those of int64 counts
+        imaged = float(np.sum(fp.area * np.bitwise_count(kept)) / NSUB)
         on_land = kept & fp.land
         prior = tracker.bits[cells]
-        new_km2 = float(np.sum(fp.area * popcount(on_land & ~prior)) / NSUB)
+        new_km2 = float(np.sum(fp.area * np.bitwise_count(on_land & ~prior)) / NSUB)
         after = tracker.record(cells, on_land, prior)
         values = self._unimaged.get((year, tuple(sorted(members))), {})
         if values:
-            free = popcount(fp.land & ~after) / NSUB
+            free = np.bitwise_count(fp.land & ~after) / NSUB
             for unimaged in values.values():
                 unimaged.imaged(cells, after, area=fp.area, free=free)
         book = self._imagery.setdefault(year, {})

@@ -19,6 +19,7 @@ from simulator.geo.ellipsoid import (
 )
 from simulator.geo.footprint import footprint
 from simulator.geo.grid import NSUB, StateGrid, popcount, union_bits
+from simulator.geo.leg_store import whole_legs
 from simulator.geo.route_types import (
     CHECK_STEP_KM,
     BudgetBasis,
@@ -149,19 +150,17 @@ def curtailed_footprint(grid: StateGrid, route: Route, flown: Sequence[tuple[flo
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """:func:`route_footprint` of the first part of ``route``: ``flown`` is its waypoints up
     to a point on the last leg flown. The legs flown whole reuse their footprints (memoised per
-    route and grid); only the last, partial leg is computed."""
+    route and grid, and kept on disk: :mod:`simulator.geo.leg_store`); only the last, partial
+    leg is computed."""
     wp = [(float(a), float(b)) for a, b in flown]
     flags = tuple(bool(t) for t in route.transit[: len(wp) - 1])
     last = len(wp) - 2  # the leg flown in part
 
     def legs(swath_km: float) -> tuple[np.ndarray, np.ndarray]:
-        known = _LEG_FOOTPRINTS.get((route, grid), swath_km, dict)
-        pieces = []
-        for k in range(last):
-            if k not in known:
-                known[k] = _leg_footprint(grid, route.waypoints, swath_km, route.transit, k)
-            if known[k] is not None:
-                pieces.append(known[k])
+        known = _LEG_FOOTPRINTS.get((route, grid), swath_km, lambda: whole_legs(
+            grid, route.waypoints, route.transit, swath_km,
+            lambda k: _leg_footprint(grid, route.waypoints, swath_km, route.transit, k)))
+        pieces = [found for found in known[:last] if found is not None]
         if last >= 0 and not _is_transit(flags, last):
             join = last > 0 and not _is_transit(flags, last - 1)
             pieces.append(grid.clip(*footprint(grid.spec, wp[last:], swath_km,
@@ -173,9 +172,8 @@ def curtailed_footprint(grid: StateGrid, route: Route, flown: Sequence[tuple[flo
     return (*_with_sar(cells, bits, sar_part), _transit_km(wp, flags))
 
 
-# per route, grid and swath: the footprints of the legs curtailed flights flew whole, by leg
-_LEG_FOOTPRINTS: IdentityMemo[dict[int, tuple[np.ndarray, np.ndarray] | None]] = \
-    IdentityMemo(4096)
+# per route, grid and swath: the footprints of the legs a curtailed flight may fly whole
+_LEG_FOOTPRINTS: IdentityMemo[list[tuple[np.ndarray, np.ndarray] | None]] = IdentityMemo(4096)
 
 
 def _leg_footprint(grid: StateGrid, waypoints: Sequence[tuple[float, float]], swath_km: float,

@@ -175,7 +175,7 @@ def pick_from(lib: RouteLibrary, n: int, imaged: np.ndarray, grid: StateGrid,
         weight = weights()
     else:
         weight = _WEIGHTS.get((stack, priority), None, weights)
-    new = popcount(stack.bits[:end] & ~imaged[cells])
+    new = np.bitwise_count(stack.bits[:end] & ~imaged[cells])  # uint8: the same products
     gain = np.bincount(stack.owner[:end], weights=weight[:end] * new,
                        minlength=len(candidates))
     return candidates[int(np.argmax(gain))]
