@@ -149,6 +149,7 @@ class GeoRoutes:
         # per tracker key, the unimaged value under each priority in use, kept current by fly()
         self._unimaged: dict[tuple[int, tuple[str, ...]], dict[int, UnimagedValue]] = {}
         self._imagery: dict[int, dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]] = {}
+        self._via: dict[tuple, tuple[np.ndarray, float, float] | None] = {}
 
     def _restrictions_for(self, members: tuple[str, ...], day: dt.date) -> list[Restriction]:
         out = []
@@ -243,29 +244,39 @@ class GeoRoutes:
         priority = self._priority(grid, observer, day.year)
         unimaged = self._value(day.year, members, priority)
         swath = sensor(DEFAULT_SENSOR_ID).swath_km
-        rules = None
+        restrictions = None
         out = []
         for o in options:
             if o.via is None:
                 out.append(unimaged.worth((o.lat, o.lon), o.max_distance_km, swath))
                 continue
-            if rules is None:
-                rules = route_rules(grid, self._parties(parties),
-                                    self._restrictions_for(members, day))
-            stop = Stop(o.via[0], o.via[1], o.via[2], mainland=o.mainland_after)
-            budget = stop_budget(grid, (o.lat, o.lon), stop, o.max_distance_km, rules,
-                                 transit_charge=self.transit_charge)
+            if restrictions is None:
+                restrictions = self._restrictions_for(members, day)
+            budget = self._via_budget(grid, o, tuple(parties), restrictions)
             if budget is None:
                 out.append(0.0)
                 continue
-            _, pool, loop_km = budget
-            spec = self.regions[o.region]
-            part = region_cells(grid, spec.state, spec.boxes)
+            part, pool, loop_km = budget
             worth = unimaged.worth((o.via[1], o.via[2]), loop_km, swath, part)
             if o.mainland_after and pool - loop_km > 0:
                 worth += unimaged.worth((o.lat, o.lon), pool - loop_km, swath, part, outside=True)
             out.append(worth)
         return out
+
+    def _via_budget(self, grid, o: Airfield, parties: tuple[str, ...], restrictions):
+        """For an option through a refuelling stop: the region's cells, the distance left after
+        the transit legs and what the loop over the region may use (None if out of reach);
+        the same for every mission of the replication that weighs it."""
+        key = (grid.codes, o, parties, tuple(id(r) for r in restrictions))
+        if key not in self._via:
+            rules = route_rules(grid, self._parties(parties), restrictions)
+            stop = Stop(o.via[0], o.via[1], o.via[2], mainland=o.mainland_after)
+            budget = stop_budget(grid, (o.lat, o.lon), stop, o.max_distance_km, rules,
+                                 transit_charge=self.transit_charge)
+            spec = self.regions[o.region]
+            self._via[key] = None if budget is None else (
+                region_cells(grid, spec.state, spec.boxes), budget[1], budget[2])
+        return self._via[key]
 
     # ------------------------------------------------------------------ planning
     def plan(
