@@ -214,7 +214,8 @@ class World:
         A flight over a group counts for each member state its footprint covered (with geometry;
         without it, for every member), a flight by a group for each member; so summed over states
         ``flights_received`` can exceed the counted flights by the group flights that covered
-        two members. Imaged areas come from the route service (NaN without geometry).
+        two members. Imaged areas come from the route service (NaN without geometry); they are
+        also kept unrounded in ``self.imaged_km2`` for the data-sharing measure.
         """
         states = self.registry.parties_during(year)
         received: dict[str, int] = dict.fromkeys(states, 0)

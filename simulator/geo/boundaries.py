@@ -213,7 +213,7 @@ def boundaries(grid: StateGrid, parties: Sequence[str] | None,
                 side.append((code, i, g))
     # parts of an observed record outside its treaty territory (e.g. French Guiana)
     clipped = sorted({p.adm0_a3 for c in grid.codes for p in terr.parts_of(c) if p.bbox})
-    where = _grid_digest(grid)
+    where = grid.digest
 
     def foreign_points() -> np.ndarray:
         chunks = [_part_points(code, i, g) for code, i, g in foreign]
@@ -244,15 +244,6 @@ def boundaries(grid: StateGrid, parties: Sequence[str] | None,
 def _near(grid: StateGrid, chunks: list[np.ndarray]) -> np.ndarray:
     pts = np.concatenate(chunks) if chunks else np.zeros((0, 3))
     return pts[_region_filter(grid, pts)]
-
-
-def _grid_digest(grid: StateGrid) -> str:
-    """What the boundary points near a grid depend on: the territory data and the cells."""
-    h = hashlib.sha256(repr((grid.territories.cache_key, grid.spec.resolution_km,
-                             grid.codes)).encode())
-    h.update(np.ascontiguousarray(grid.lat).tobytes())
-    h.update(np.ascontiguousarray(grid.lon).tobytes())
-    return h.hexdigest()
 
 
 def _cached(inputs: tuple, build: Callable[[], Clearance]) -> Clearance:

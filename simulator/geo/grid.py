@@ -13,6 +13,7 @@ polygon or a footprint crossing the 180th meridian lands in the right cells on b
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -284,6 +285,16 @@ class StateGrid:
     @cached_property
     def quad_area_km2(self) -> np.ndarray:
         return self.spec.quad_area_km2(self.gid)
+
+    @cached_property
+    def digest(self) -> str:
+        """What the grid is (territory data, resolution, members, cells, land words), as a hex
+        digest: the same in every process, for keys of the disk caches."""
+        h = hashlib.sha256(repr((getattr(self.territories, "cache_key", None),
+                                 self.spec.resolution_km, self.codes)).encode())
+        h.update(np.ascontiguousarray(self.gid, np.int64).tobytes())
+        h.update(np.ascontiguousarray(self.land_bits, np.uint64).tobytes())
+        return h.hexdigest()
 
     @cached_property
     def cell_area_km2(self) -> np.ndarray:

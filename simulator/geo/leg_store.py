@@ -48,8 +48,6 @@ def whole_legs(grid: StateGrid, waypoints: Sequence[tuple[float, float]],
 
 def _key(grid: StateGrid, waypoints: Sequence[tuple[float, float]], transit: Sequence[bool],
          swath_km: float) -> str:
-    text = repr((grid.territories.cache_key if grid.territories is not None else None,
-                 grid.spec.resolution_km, grid.codes, grid.n_cells,
-                 tuple((float(a), float(b)) for a, b in waypoints),
+    text = repr((grid.digest, tuple((float(a), float(b)) for a, b in waypoints),
                  tuple(bool(t) for t in transit), float(swath_km)))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
