@@ -398,9 +398,8 @@ class GeoRoutes:
         book = self._imagery.setdefault(year, {})
         for state, mine in fp.members:
             own = kept & mine
-            nz = own != 0
-            if nz.any():
-                piece = (fp.gid[nz], own[nz])
+            if own.any():  # kept whole: its empty cells are dropped when the key is read
+                piece = (fp.gid, own)
                 for observer in observers:
                     book.setdefault((state, observer), []).append(piece)
         return FlownRoute(imaged, new_km2, fp.overflown, fp.track, transit_km)

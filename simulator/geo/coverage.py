@@ -182,7 +182,8 @@ Cells = tuple[np.ndarray, np.ndarray]  # (global ids, sub-point words)
 class UnionsByKey(Mapping[Hashable, Cells]):
     """Imaged cells booked piece by piece under keys (e.g. observed state and observer),
     read as each key's union (:func:`~simulator.geo.grid.union_bits`), computed when a key is
-    first read: most keys of a year are never read. Keys iterate in sorted order."""
+    first read: most keys of a year are never read. A piece may hold cells with no sub-point
+    imaged (a flight's whole footprint); they are dropped then. Keys iterate in sorted order."""
 
     def __init__(self, pieces: Mapping[Hashable, list[Cells]]):
         self._pieces = dict(pieces)
@@ -192,7 +193,7 @@ class UnionsByKey(Mapping[Hashable, Cells]):
     def __getitem__(self, key: Hashable) -> Cells:
         found = self._unions.get(key)
         if found is None:
-            found = self._unions[key] = union_bits(self._pieces[key])
+            found = self._unions[key] = union_bits([_nonzero(*p) for p in self._pieces[key]])
         return found
 
     def __iter__(self) -> Iterator[Hashable]:
@@ -200,3 +201,8 @@ class UnionsByKey(Mapping[Hashable, Cells]):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def _nonzero(gid: np.ndarray, bits: np.ndarray) -> Cells:
+    keep = bits != 0
+    return gid[keep], bits[keep]  # copies: a booked ``gid`` may be a memoised footprint's
