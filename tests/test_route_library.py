@@ -88,6 +88,27 @@ def test_a_damaged_cache_file_is_rebuilt(cold) -> None:
         _same(a, b) for a, b in zip(first, again.candidates(2), strict=True))
 
 
+def test_a_library_in_the_old_layout_is_read_and_rewritten(cold) -> None:
+    from simulator.geo.cache import save_npz_atomic
+
+    grid, plan, key = _germany()
+    built = rl.library(key, grid, plan).candidates(3)
+    new = rl._path(key)
+    arrays = {"meta": np.load(new)["meta"]}
+    for i, r in enumerate(built):  # layout 1: three arrays per candidate
+        arrays[f"c{i}"], arrays[f"b{i}"], arrays[f"s{i}"] = r.cells, r.bits, r.sar_bits
+    new.unlink()
+    old = rl._path(key, layout=1)
+    save_npz_atomic(old, **arrays)
+    rl._LIBRARIES.clear()
+    loaded = rl.library(key, grid, plan).routes
+    assert len(loaded) == 3 and all(_same(a, b) for a, b in zip(built, loaded, strict=True))
+    assert new.exists() and not old.exists()
+    rl._LIBRARIES.clear()
+    assert all(_same(a, b) for a, b in zip(built, rl.library(key, grid, plan).routes,
+                                           strict=True))
+
+
 def test_runs_are_identical_with_a_cold_or_a_warm_cache(cold, tmp_path) -> None:
     path = bundled_scenarios()["baseline-2019"]
     coarse = ("geometry.resolution_km=100",)

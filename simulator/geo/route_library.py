@@ -95,7 +95,7 @@ class RouteLibrary:
                 self._tiling.add(route.cells, route.bits)
             grown = True
         if grown:
-            _save(self)
+            _save(self.key, self.routes, self.exhausted)
         return self.routes[:n]
 
 
@@ -190,40 +190,84 @@ def pick(candidates: Sequence[Route], imaged: np.ndarray, grid: StateGrid,
 
 
 # ------------------------------------------------------------------ disk cache
-def _path(key: str):
-    return cache_dir() / "routes" / f"v{LIBRARY_VERSION}-{key[:32]}.npz"
+# A library is one .npz: its candidates' cells, words and SAR words end to end, how many
+# each holds, and their other fields as JSON. (Layout 1 kept three arrays per candidate, and
+# reading hundreds of small arrays was most of a new worker's start; such a file is read once
+# and rewritten in this layout.)
+STORE_LAYOUT = 2
 
 
-def _save(lib: RouteLibrary) -> None:
-    arrays: dict[str, np.ndarray] = {}
-    meta = []
-    for i, r in enumerate(lib.routes):
-        arrays[f"c{i}"], arrays[f"b{i}"], arrays[f"s{i}"] = r.cells, r.bits, r.sar_bits
-        meta.append({"waypoints": r.waypoints, "region_km": r.region_km,
-                     "clearances_km": r.clearances_km, "violations": r.violations,
-                     "planner": r.planner, "transit": r.transit,
-                     **{k: getattr(r, k) for k in _SCALARS}})
-    text = json.dumps({"key": lib.key, "exhausted": lib.exhausted, "routes": meta})
-    arrays["meta"] = np.frombuffer(text.encode(), np.uint8)
-    save_npz_atomic(_path(lib.key), **arrays)
+def _path(key: str, layout: int = STORE_LAYOUT):
+    tag = "" if layout == 1 else f"s{layout}"
+    return cache_dir() / "routes" / f"v{LIBRARY_VERSION}{tag}-{key[:32]}.npz"
+
+
+def _save(key: str, routes: Sequence[Route], exhausted: bool) -> None:
+    meta = [{"waypoints": r.waypoints, "region_km": r.region_km,
+             "clearances_km": r.clearances_km, "violations": r.violations,
+             "planner": r.planner, "transit": r.transit,
+             **{k: getattr(r, k) for k in _SCALARS}} for r in routes]
+    text = json.dumps({"key": key, "exhausted": exhausted, "routes": meta})
+    save_npz_atomic(
+        _path(key),
+        cells=_joined([r.cells for r in routes], np.int64),
+        bits=_joined([r.bits for r in routes], np.uint64),
+        sar=_joined([r.sar_bits for r in routes], np.uint64),
+        sizes=np.array([len(r.cells) for r in routes], np.int64),
+        sar_sizes=np.array([len(r.sar_bits) for r in routes], np.int64),
+        meta=np.frombuffer(text.encode(), np.uint8),
+    )
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
 def _load(key: str) -> tuple[list[Route], bool]:
     data = load_npz(_path(key))
+    if data is None:
+        return _migrate(key)
+    try:
+        meta = json.loads(data["meta"].tobytes().decode())
+        if meta["key"] != key:
+            return [], False
+        ends = np.cumsum(data["sizes"])
+        sar_ends = np.cumsum(data["sar_sizes"])
+        if len(ends) != len(meta["routes"]) or len(sar_ends) != len(ends) or (
+                len(ends) and (ends[-1] != len(data["cells"]) or ends[-1] != len(data["bits"])
+                               or sar_ends[-1] != len(data["sar"]))):
+            return [], False
+        cells = np.split(data["cells"], ends[:-1])
+        bits = np.split(data["bits"], ends[:-1])
+        sar = np.split(data["sar"], sar_ends[:-1])
+        return [_route(m, cells[i], bits[i], sar[i]) for i, m in enumerate(meta["routes"])], \
+            bool(meta["exhausted"])
+    except (KeyError, ValueError, TypeError):
+        return [], False  # a damaged or foreign file: rebuild
+
+
+def _migrate(key: str) -> tuple[list[Route], bool]:
+    """A library kept in layout 1 (three arrays per candidate), rewritten in this layout."""
+    old = _path(key, layout=1)
+    data = load_npz(old)
     if data is None or "meta" not in data:
         return [], False
     try:
         meta = json.loads(data["meta"].tobytes().decode())
         if meta["key"] != key:
             return [], False
-        routes = [
-            Route(waypoints=tuple(tuple(p) for p in m["waypoints"]), cells=data[f"c{i}"],
-                  bits=data[f"b{i}"], sar_bits=data[f"s{i}"], region_km=m["region_km"],
-                  clearances_km=m["clearances_km"], violations=tuple(m["violations"]),
-                  planner=m["planner"], transit=tuple(m["transit"]),
-                  **{k: m[k] for k in _SCALARS})
-            for i, m in enumerate(meta["routes"])
-        ]
+        routes = [_route(m, data[f"c{i}"], data[f"b{i}"], data[f"s{i}"])
+                  for i, m in enumerate(meta["routes"])]
     except (KeyError, ValueError, TypeError):
-        return [], False  # a damaged or foreign file: rebuild
-    return routes, bool(meta["exhausted"])
+        return [], False
+    exhausted = bool(meta["exhausted"])
+    _save(key, routes, exhausted)
+    old.unlink(missing_ok=True)
+    return routes, exhausted
+
+
+def _route(m: dict[str, Any], cells: np.ndarray, bits: np.ndarray, sar: np.ndarray) -> Route:
+    return Route(waypoints=tuple(tuple(p) for p in m["waypoints"]), cells=cells, bits=bits,
+                 sar_bits=sar, region_km=m["region_km"], clearances_km=m["clearances_km"],
+                 violations=tuple(m["violations"]), planner=m["planner"],
+                 transit=tuple(m["transit"]), **{k: m[k] for k in _SCALARS})
