@@ -34,14 +34,13 @@ from simulator.geo import (
     plan_with_stop,
     region_cells,
     region_of,
-    route_rules,
     sensor,
 )
 from simulator.geo.grid import NSUB, popcount, union_bits
 from simulator.geo.reach import nearest
 from simulator.geo.route_checks import curtailed_footprint, observation_parts, truncate
 from simulator.geo.route_library import EXTRA_CANDIDATES, library, library_key, pick_from
-from simulator.geo.transit import stop_budget
+from simulator.geo.stop_store import loop_budget
 from simulator.geo.unimaged import UnimagedValue
 from simulator.memo import IdentityMemo
 
@@ -269,13 +268,13 @@ class GeoRoutes:
         the same for every mission of the replication that weighs it."""
         key = (grid.codes, o, parties, tuple(id(r) for r in restrictions))
         if key not in self._via:
-            rules = route_rules(grid, self._parties(parties), restrictions)
             stop = Stop(o.via[0], o.via[1], o.via[2], mainland=o.mainland_after)
-            budget = stop_budget(grid, (o.lat, o.lon), stop, o.max_distance_km, rules,
-                                 transit_charge=self.transit_charge)
+            # from the disk cache when it holds it: no clearance rules to build
+            budget = loop_budget(grid, self._parties(parties), restrictions, (o.lat, o.lon),
+                                 stop, o.max_distance_km, transit_charge=self.transit_charge)
             spec = self.regions[o.region]
             self._via[key] = None if budget is None else (
-                region_cells(grid, spec.state, spec.boxes), budget[1], budget[2])
+                region_cells(grid, spec.state, spec.boxes), *budget)
         return self._via[key]
 
     # ------------------------------------------------------------------ planning

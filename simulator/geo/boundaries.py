@@ -14,16 +14,19 @@ import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from simulator.geo.cache import cache_dir, load_bytes, save_bytes_atomic
 from simulator.geo.ellipsoid import unit_vectors
 from simulator.geo.grid import StateGrid
 from simulator.geo.restrictions import Restriction
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 BOUNDARIES_VERSION = 1  # of the cached boundary trees (bump if anything below changes)
 
@@ -132,8 +135,16 @@ def _may_be_near(bounds: tuple[float, float, float, float], near: np.ndarray) ->
     return last - first >= 359 or bool(near[np.arange(first, last + 1) % 360].any())
 
 
+def _kdtree(points: np.ndarray) -> cKDTree:
+    """A k-d tree (scipy is imported here, on first use: a run whose boundaries and budgets
+    are all in the disk cache does not load it)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(points)
+
+
 def _tree(xyz: np.ndarray) -> cKDTree | None:
-    return cKDTree(xyz * EARTH_KM) if len(xyz) else None
+    return _kdtree(xyz * EARTH_KM) if len(xyz) else None
 
 
 def _clearance(name: str, kind: str, clearance_km: float, xyz: np.ndarray) -> Clearance:
@@ -142,7 +153,7 @@ def _clearance(name: str, kind: str, clearance_km: float, xyz: np.ndarray) -> Cl
     if tree is None:
         return Clearance(name, kind, clearance_km, None)
     thin, gap = _thin(tree.data)
-    return Clearance(name, kind, clearance_km, tree, cKDTree(thin), gap)
+    return Clearance(name, kind, clearance_km, tree, _kdtree(thin), gap)
 
 
 def _thin(p: np.ndarray, step: int = THIN) -> tuple[np.ndarray, float]:
@@ -236,7 +247,7 @@ def boundaries(grid: StateGrid, parties: Sequence[str] | None,
             lambda r=r: _clearance(r.name, "no_fly", r.buffer_km,
                                    densify(_boundary_lonlat(r.geometry)))))
     coarse = [c for c in clearances if c.coarse is not None]
-    tree = cKDTree(np.concatenate([c.coarse.data for c in coarse])) if coarse else None
+    tree = _kdtree(np.concatenate([c.coarse.data for c in coarse])) if coarse else None
     return Boundaries(tuple(clearances), tree,
                       max((c.coarse_gap_km for c in coarse), default=0.0))
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from shapely.geometry import LineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
+
+from simulator.memo import IdentityMemo
 
 if TYPE_CHECKING:
     from simulator.geo.territories import Territories
@@ -59,6 +61,16 @@ class Restriction:
                      max_km: float, source: str = "") -> Restriction:
         """At most ``max_km`` of route inside the region."""
         return cls(name, "distance_cap", _as_geometry(geometry), float(max_km), 0.0, source)
+
+
+_FINGERPRINTS: IdentityMemo[tuple[Any, ...]] = IdentityMemo(4096)
+
+
+def fingerprint(r: Restriction) -> tuple[Any, ...]:
+    """What identifies a restriction across processes (its geometry as WKB), memoised per
+    object (restrictions are immutable): for keys of the disk caches."""
+    return _FINGERPRINTS.get((r,), None, lambda: (r.name, r.kind, r.geometry.wkb_hex, r.max_km,
+                                                   r.buffer_km))
 
 
 def _as_geometry(geometry: BaseGeometry | Sequence[tuple[float, float]]) -> BaseGeometry:

@@ -24,6 +24,7 @@ from simulator.geo.cache import cache_dir, load_npz, save_npz_atomic
 from simulator.geo.coverage import CoverageTracker
 from simulator.geo.grid import NSUB, StateGrid, popcount
 from simulator.geo.restrictions import Restriction
+from simulator.geo.restrictions import fingerprint as restriction_fingerprint
 from simulator.geo.route_types import Route
 from simulator.memo import IdentityMemo
 
@@ -33,19 +34,11 @@ MAX_LIBRARIES = 512  # kept in memory per process
 
 Planner = Callable[[CoverageTracker, np.random.Generator], Route | None]
 _LIBRARIES: dict[str, RouteLibrary] = {}
-_FINGERPRINTS: IdentityMemo[tuple[Any, ...]] = IdentityMemo(4096)
 _KEYS: IdentityMemo[str] = IdentityMemo(MAX_LIBRARIES)
 _WEIGHTS: IdentityMemo[np.ndarray] = IdentityMemo(4096)
 
 _SCALARS = ("length_km", "length_over_territory_km", "imaged_km2", "new_km2", "value", "swath_km",
             "sar_swath_km", "max_distance_km", "transit_km")
-
-
-def restriction_fingerprint(r: Restriction) -> tuple[Any, ...]:
-    """What identifies a restriction across processes (its geometry as WKB), memoised per
-    object (restrictions are immutable)."""
-    return _FINGERPRINTS.get((r,), None, lambda: (r.name, r.kind, r.geometry.wkb_hex, r.max_km,
-                                                   r.buffer_km))
 
 
 def library_key(grid: StateGrid, parts: Sequence[Any], restrictions: Sequence[Restriction],

@@ -23,10 +23,10 @@ short by at most its measured gap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from simulator.geo.boundaries import (  # noqa: F401 - the clearances' constants, re-exported
@@ -39,6 +39,9 @@ from simulator.geo.boundaries import (  # noqa: F401 - the clearances' constants
 )
 from simulator.geo.grid import StateGrid
 from simulator.geo.restrictions import Restriction
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 REPORT_UP_TO_KM = 200.0  # closest approaches beyond this are reported as inf
 CHUNK = 16  # consecutive points pruned together (see the module docstring)
