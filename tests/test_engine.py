@@ -155,6 +155,24 @@ def test_an_observer_without_usable_aircraft_hires_one(registry: Registry) -> No
     assert hired <= {"SWE-SAAB340", "ROU-AN30", "TUR-CN235", "UKR-AN30", "BGR-AN30", "HUN-AN26"}
 
 
+def test_an_aircraft_without_a_sourced_rate_breaks_down_at_the_default() -> None:
+    from dataclasses import replace
+
+    from simulator.engine.fleets import load_fleet
+    from simulator.engine.world import World, make_routes
+
+    unsourced = tuple(replace(a, breakdown_probability=None) if a.owner == "USA" else a
+                      for a in load_fleet())
+    ops = replace(load_operations(), default_breakdown=0.5,
+                  breakdown_overrides={"SWE-SAAB340": 0.25})
+    config = EngineConfig(years=(2019,), fleet=unsourced, operations=ops, geometry=False)
+    world = World(config, 0, np.random.SeedSequence(1), make_routes(config))
+    rate = {a.aircraft_id.split("#")[0]: world.breakdown_probability(a) for a in unsourced}
+    assert rate["USA-OC135B"] == 0.5  # no sourced rate: the scenario's default
+    assert rate["SWE-SAAB340"] == 0.25  # an override by type
+    assert rate["BYRU-TU154M-LK1"] == 0.08  # the sourced rate
+
+
 def test_aircraft_reach_their_point_of_entry_and_regions_keep_their_distances() -> None:
     config = EngineConfig(years=(2019,), geometry=False)
     missions = run_replication(config, 0, np.random.SeedSequence(6)).missions

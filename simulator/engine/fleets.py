@@ -37,7 +37,7 @@ class Aircraft:
     cruise_kmh: float
     range_km: float
     sensor: str
-    breakdown_probability: float
+    breakdown_probability: float | None  # None: no sourced rate (the scenario's default)
     home: tuple[float, float]
     outages: tuple[tuple[dt.date, dt.date | None], ...] = ()  # a scenario's [start, end)
 
@@ -87,7 +87,8 @@ def load_fleet() -> tuple[Aircraft, ...]:
                     cruise_kmh=float(row["cruise_kmh"]),
                     range_km=float(row["range_km"]),
                     sensor=row["sensor"],
-                    breakdown_probability=float(row["breakdown_probability"]),
+                    breakdown_probability=(float(row["breakdown_probability"])
+                                           if row["breakdown_probability"].strip() else None),
                     home=(float(row["home_lat"]), float(row["home_lon"])),
                 )
             )

@@ -112,15 +112,16 @@ class World:
         return self._slots[observed]
 
     def breakdown_probability(self, aircraft: Aircraft) -> float:
-        """A scenario's override for this type, else the aircraft's sourced rate."""
+        """A scenario's override for this type, else the aircraft's sourced rate, else (a row
+        of the aircraft table without one) ``operations.failures.default_breakdown_probability``."""
         key = ("breakdown", aircraft.aircraft_id)
         rate = self.memo.answers.get(key)
         if rate is None:
-            overrides = self.config.operations.breakdown_overrides
+            ops = self.config.operations
             base_id = aircraft.aircraft_id.split("#")[0]
-            rate = self.memo.answers[key] = float(
-                overrides.get(base_id, aircraft.breakdown_probability)
-            )
+            sourced = aircraft.breakdown_probability
+            rate = self.memo.answers[key] = float(ops.breakdown_overrides.get(
+                base_id, ops.default_breakdown if sourced is None else sourced))
         return rate
 
     def period(self, day: dt.date) -> int:
