@@ -20,11 +20,13 @@ from simulator.geo.grid import StateGrid
 from simulator.geo.restrictions import Restriction, fingerprint
 from simulator.geo.route_types import BudgetBasis, TransitCharge, route_rules
 from simulator.geo.transit import DOGLEG_KM, MIN_LOOP_KM, TRANSIT_STEP_KM, Stop, stop_budget
+from simulator.memo import IdentityMemo
 
 STOPS_VERSION = 1  # of the stored budgets: bump when stop_budget or its rules change
 
 Budget = tuple[float, float] | None  # (distance left after transit, the loop's) or out of reach
 _KNOWN: dict[str, Budget] = {}
+_KEYS: IdentityMemo[str] = IdentityMemo(1024)  # per grid and restriction objects (cached)
 
 
 def loop_budget(grid: StateGrid, parties: Sequence[str] | None,
@@ -33,8 +35,10 @@ def loop_budget(grid: StateGrid, parties: Sequence[str] | None,
                 transit_charge: TransitCharge = "territory") -> Budget:
     """:func:`~simulator.geo.transit.stop_budget`'s pool and loop distance (None: the stop is
     out of reach or leaves no loop), from memory, else the disk cache, else computed."""
-    key = _key(grid, parties, restrictions, start, stop, max_distance_km, budget_basis,
-               transit_charge)
+    values = (None if parties is None else tuple(parties), tuple(start), stop,
+              float(max_distance_km), budget_basis, transit_charge)
+    key = _KEYS.get((grid, *restrictions), values, lambda: _key(
+        grid, parties, restrictions, start, stop, max_distance_km, budget_basis, transit_charge))
     if key in _KNOWN:
         return _KNOWN[key]
     path = cache_dir() / "stops" / f"v{STOPS_VERSION}-{key[:32]}.json"
