@@ -21,3 +21,11 @@ def isolated_geo_cache(tmp_path_factory):
     mp.setenv("OPENSKIES_CACHE_DIR", str(tmp_path_factory.mktemp("geo-cache")))
     yield
     mp.undo()
+
+
+@pytest.fixture()
+def empty_cache(tmp_path, monkeypatch):
+    """An empty disk cache folder for one test, with the cache in use."""
+    monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
+    return tmp_path

@@ -12,11 +12,9 @@ from simulator.geo import cache
 
 
 @pytest.fixture()
-def root(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
-    cache._written.clear()
-    yield tmp_path
+def root(empty_cache):
+    cache._written.clear()  # this process's running size of each cache folder
+    yield empty_cache
     cache._written.clear()
 
 

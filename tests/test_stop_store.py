@@ -15,11 +15,9 @@ PARTIES = ("BLR", "EST", "LTU", "LVA", "POL", "RUS", "UKR")
 
 
 @pytest.fixture()
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENSKIES_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("OPENSKIES_NO_CACHE", raising=False)
-    ss._KNOWN.clear()
-    yield tmp_path
+def cache(empty_cache):
+    ss._KNOWN.clear()  # budgets this process has seen
+    yield empty_cache
     ss._KNOWN.clear()
 
 
