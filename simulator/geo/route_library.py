@@ -221,8 +221,8 @@ def _load(key: str) -> tuple[list[Route], bool]:
     if data is None:
         return _migrate(key)
     try:
-        meta = json.loads(data["meta"].tobytes().decode())
-        if meta["key"] != key:
+        meta = _meta(data, key)
+        if meta is None:
             return [], False
         ends = np.cumsum(data["sizes"])
         sar_ends = np.cumsum(data["sar_sizes"])
@@ -243,11 +243,11 @@ def _migrate(key: str) -> tuple[list[Route], bool]:
     """A library kept in layout 1 (three arrays per candidate), rewritten in this layout."""
     old = _path(key, layout=1)
     data = load_npz(old)
-    if data is None or "meta" not in data:
+    if data is None:
         return [], False
     try:
-        meta = json.loads(data["meta"].tobytes().decode())
-        if meta["key"] != key:
+        meta = _meta(data, key)
+        if meta is None:
             return [], False
         routes = [_route(m, data[f"c{i}"], data[f"b{i}"], data[f"s{i}"])
                   for i, m in enumerate(meta["routes"])]
@@ -257,6 +257,13 @@ def _migrate(key: str) -> tuple[list[Route], bool]:
     _save(key, routes, exhausted)
     old.unlink(missing_ok=True)
     return routes, exhausted
+
+
+def _meta(data: dict[str, np.ndarray], key: str) -> dict[str, Any] | None:
+    """A stored library's JSON fields, or None if it is another key's (KeyError, ValueError:
+    damaged)."""
+    meta = json.loads(data["meta"].tobytes().decode())
+    return meta if meta["key"] == key else None
 
 
 def _route(m: dict[str, Any], cells: np.ndarray, bits: np.ndarray, sar: np.ndarray) -> Route:
