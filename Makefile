@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
+# test files run in this many processes at once (each file's tests stay in one); 0: in this one
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench clean help
 
@@ -39,7 +41,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest --nbmake --durations=12 tests benchmarks notebooks
+	$(BIN)/python -m pytest --nbmake --durations=12 -n $(TEST_WORKERS) --dist loadfile \
+		tests benchmarks notebooks
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m bench -s

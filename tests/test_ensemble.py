@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from simulator.api import run
-from simulator.experiments.ensemble import make_jobs
+from simulator.experiments.ensemble import default_executor, make_jobs, stop_pool
 from simulator.measures.tables import interval
 from simulator.scenario.bundled import bundled_scenarios
 
@@ -158,6 +158,19 @@ def test_killed_ensemble_resumes_each_replication_once(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert (fresh / "missions.csv").read_bytes() == (out / "missions.csv").read_bytes()
+
+
+def test_a_pool_stopped_by_an_interrupt_leaves_no_thread_behind() -> None:
+    """An unclean stop waits for the pool's manager thread: Python's exit hook would otherwise
+    write to the thread's wake-up pipe while the thread closes it, and print a traceback."""
+    pool = default_executor(2, replications=2)
+    assert pool is not None
+    busy = [pool.submit(time.sleep, 60) for _ in range(2)]
+    manager = pool._executor_manager_thread
+    started = time.monotonic()
+    stop_pool(pool, clean=False)
+    assert manager is not None and not manager.is_alive()
+    assert all(f.done() for f in busy) and time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize("name", ["baseline-2019"])

@@ -244,6 +244,7 @@ def stop_pool(pool: Executor | None, clean: bool) -> None:
         pool.shutdown()
         return
     workers = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in workers:
         with contextlib.suppress(Exception):
@@ -251,6 +252,11 @@ def stop_pool(pool: Executor | None, clean: bool) -> None:
     for proc in workers:
         with contextlib.suppress(Exception):
             proc.join(timeout=5)
+    # Wait for the pool's manager thread to close its wake-up pipe: Python 3.11's exit hook
+    # otherwise writes to that pipe while the thread closes it and prints an OSError traceback.
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            manager.join(timeout=5)
 
 
 def _warm_up() -> None:

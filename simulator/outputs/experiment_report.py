@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from simulator.outputs.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
+    from simulator.outputs.figure import Figure
 
 
 def _panels(n: int, height: float) -> tuple[Figure, list[Any]]:
+    from simulator.outputs.figure import Figure
+
     fig = Figure(figsize=(8.5, height))
     return fig, [fig.add_subplot(n, 1, i + 1) for i in range(n)]
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from simulator.measures.validation import Fact, load_facts, validation_table
-from simulator.outputs.figure import Figure
 from simulator.outputs.result import Result
 
 
@@ -21,6 +20,8 @@ def validation_figure(result: Result):
     per = per.reindex(columns=range(result.replications), fill_value=0)
     years = np.array(sorted(set(range(min(per.index), max(per.index) + 1))))
     per = per.reindex(years, fill_value=0)
+    from simulator.outputs.figure import Figure  # matplotlib only when a figure is drawn
+
     fig = Figure(figsize=(12, 4.6))
     ax1, ax2 = fig.subplots(1, 2)
     ax1.fill_between(
