@@ -161,6 +161,38 @@ def test_signal_during_an_ensemble_keeps_a_checkpoint(
     assert leftovers(tmp_path, "ens") == []
 
 
+def workers_of(pid: int) -> list[int]:
+    """The multiprocessing workers that ``pid`` started and that are running Python (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            started = parent == pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except OSError:  # it ended meanwhile
+            continue
+        if started:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads children from /proc")
+def test_ctrl_c_at_a_terminal_while_workers_start_prints_one_line(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group; a worker still starting up (before
+    it can ignore SIGINT) must not print a traceback of its own."""
+    out = tmp_path / "ens"
+    proc = subprocess.Popen(
+        command(out, "--replications", str(REPS), "--jobs", "2"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    wait_for(proc, lambda: len(workers_of(proc.pid)) >= 1, timeout=60)
+    os.killpg(proc.pid, signal.SIGINT)
+    code, err = finish(proc)
+    assert code == 130, err
+    assert err.strip().startswith("openskies: interrupted by SIGINT"), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not out.exists() and leftovers(tmp_path, "ens") == []
+
+
 def test_second_run_on_the_same_folder_is_refused_and_a_killed_runs_lock_does_not_block(
     tmp_path: Path,
 ) -> None:

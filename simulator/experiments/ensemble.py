@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -221,8 +221,9 @@ def default_executor(jobs: int | None, replications: int | None = None) -> Execu
         return None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_quiet_worker)
-    for _ in range(workers):
-        pool.submit(_warm_up)
+    with _sigint_held():  # each submit starts one worker, until there are ``workers``
+        for _ in range(workers):
+            pool.submit(_warm_up)
     return pool
 
 
@@ -234,10 +235,25 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back while workers start. They inherit the signal mask, so a Ctrl-C that
+    reaches the process group cannot break a worker's start-up (before :func:`_quiet_worker`
+    runs) into a traceback; this process gets the signal as soon as the workers are started."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def stop_pool(pool: Executor | None, clean: bool) -> None:
     """Shut a process pool down; after a failure or an interrupt, stop its workers at once."""
-    import contextlib
-
     if pool is None:
         return
     if clean:
