@@ -117,3 +117,33 @@ def test_a_comparison_folder_has_its_manifest_and_headline(tmp_path: Path):
     report = (out / "report.md").read_text()
     assert "1 replications (seed 1)" in report and "n/a" in report
     assert "RUS left" in report
+
+
+def test_a_comparison_reuses_the_maps_its_runs_drew(y2021, tmp_path: Path):
+    """A run's imaged-cells map and the first run's timeline are the comparison's too: drawn
+    and rendered once, and the same PNG in both folders."""
+    from simulator.outputs.comparison_report import comparison
+    from simulator.outputs.maps import imaged_cells_map
+    from simulator.outputs.report import attach_report
+    from simulator.scenario.load import load_scenario
+
+    for name, res in (("after-us-withdrawal-2021", y2021["treaty"]),
+                      ("counterfactual/allies-share-with-us", y2021["allies"])):
+        attach_report(res, load_scenario(name, GEO))
+    results = {"treaty": y2021["treaty"], "allies": y2021["allies"]}
+    _, figures, _ = comparison(results)
+    for label, res in results.items():
+        assert figures[f"map_imaged_cells_{label}"] is res.figures["map_imaged_cells"]
+    assert figures["mission_timeline"] is y2021["treaty"].figures["mission_timeline"]
+    out = write_comparison(results, tmp_path / "c")
+    for label in results:
+        assert (out / "figures" / f"map_imaged_cells_{label}.png").read_bytes() == \
+            (out / label / "figures" / "map_imaged_cells.png").read_bytes()
+    # the run's map is the one the comparison would have drawn
+    import io
+
+    fresh, kept = io.BytesIO(), io.BytesIO()
+    for fig, buffer in ((imaged_cells_map(y2021["allies"]), fresh),
+                        (y2021["allies"].figures["map_imaged_cells"], kept)):
+        fig.savefig(buffer, format="png", dpi=40, metadata={"Software": None})
+    assert fresh.getvalue() == kept.getvalue()

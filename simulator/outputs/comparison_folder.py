@@ -16,9 +16,10 @@ def write_comparison(results: Mapping[str, Result], target: Path, force: bool = 
     per scenario, written into a temporary folder and renamed into place."""
     with atomic_folder(target, force) as tmp:
         report, figures, table = comparison(results)
+        rendered: dict[int, bytes] = {}  # a run's figures the comparison shows are drawn once
         for label, res in results.items():
-            write_folder(res, tmp / label, force=False)
-        save_figures(figures, tmp / "figures")
+            write_folder(res, tmp / label, force=False, rendered=rendered)
+        save_figures(figures, tmp / "figures", rendered)
         write_csv(table, tmp / "headline.csv")
         manifest = comparison_manifest(results, list(command) if command else None)
         (tmp / "manifest.json").write_text(json_text(manifest), encoding="utf-8")

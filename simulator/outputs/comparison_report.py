@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -178,6 +178,12 @@ def _descriptions(results: Mapping[str, Result]) -> list[str]:
     return out
 
 
+def _own(res: Result, name: str, draw: Callable[[], Any]) -> Any:
+    """The run's own figure ``name`` if it has one, else ``draw()``."""
+    found = res.figures.get(name)
+    return draw() if found is None else found
+
+
 def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.DataFrame]:
     """(report.md, figures, headline table) comparing several runs, in the given order."""
     table = headline_table(results)
@@ -198,11 +204,14 @@ def comparison(results: Mapping[str, Result]) -> tuple[str, dict[str, Any], pd.D
         figs["map_imaged_fraction"] = maps.imaged_fraction_maps(mapped)
     if len(mapped) > 1:
         figs["map_difference"] = maps.difference_maps(mapped)
+    # where a run has drawn the same figure (the same inputs), the comparison shows that one
     for label, res in results.items():
         if res.cells:
-            figs[f"map_imaged_cells_{label}"] = maps.imaged_cells_map(res)
+            figs[f"map_imaged_cells_{label}"] = _own(res, "map_imaged_cells", lambda res=res:
+                                                     maps.imaged_cells_map(res))
     first = next(iter(results.values()))
-    figs["mission_timeline"] = charts.mission_timeline(first.missions, last_year[labels[0]])
+    figs["mission_timeline"] = _own(first, "mission_timeline", lambda: charts.mission_timeline(
+        first.missions, last_year[labels[0]]))
     reps = sorted({r.replications for r in results.values()})
     seeds = sorted({str(r.manifest.get("seed")) for r in results.values()})
     lines = [

@@ -8,6 +8,7 @@ scenario's data-sharing policy), ``routes.geojson``, ``headline.csv``, ``pairs.c
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -79,15 +80,27 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
-def save_figures(figures: Mapping[str, Any], folder: Path) -> None:
-    """Each figure as ``folder/NAME.png``."""
+def save_figures(figures: Mapping[str, Any], folder: Path,
+                 rendered: dict[int, bytes] | None = None) -> None:
+    """Each figure as ``folder/NAME.png``. With ``rendered`` (PNG bytes by ``id`` of a figure,
+    kept by the caller while its figures live), a figure saved before is written again from
+    its bytes instead of being rendered again."""
     folder.mkdir(exist_ok=True)
     for name, fig in sorted(figures.items()):
-        fig.savefig(folder / f"{name}.png", dpi=110, metadata={"Software": None})
+        png = rendered.get(id(fig)) if rendered is not None else None
+        if png is None:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+            png = buffer.getvalue()
+            if rendered is not None:
+                rendered[id(fig)] = png
+        (folder / f"{name}.png").write_bytes(png)
 
 
-def write_folder(result: Result, target: Path, force: bool) -> Path:
-    """Write everything into a temporary sibling and rename it to ``target``."""
+def write_folder(result: Result, target: Path, force: bool,
+                 rendered: dict[int, bytes] | None = None) -> Path:
+    """Write everything into a temporary sibling and rename it to ``target`` (``rendered``:
+    as in :func:`save_figures`)."""
     with atomic_folder(target, force) as tmp:
         (tmp / "scenario.toml").write_text(result.scenario_toml, encoding="utf-8")
         write_csv(result.quotas, tmp / "quotas.csv")
@@ -107,7 +120,7 @@ def write_folder(result: Result, target: Path, force: bool) -> Path:
         for name, table in sorted(result.extra_tables.items()):
             write_csv(table, tmp / name)
         (tmp / "summary.json").write_text(json_text(result.summary), encoding="utf-8")
-        save_figures(result.figures, tmp / "figures")
+        save_figures(result.figures, tmp / "figures", rendered)
         (tmp / "report.md").write_text(result.report or "", encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(result.manifest), encoding="utf-8")
     return target.resolve()
