@@ -199,12 +199,19 @@ class Planner:
         length = geodesic_km(lat1, lon1, np.tile([e[0] for e in self.ends], len(states)),
                              np.tile([e[1] for e in self.ends], len(states)))[:, None]
         group = np.repeat(np.arange(len(states)), ne)
-        value, charged, feasible, caps = self._evaluate(
-            a, b, group, [st.legs for st in states], length)
         used = np.repeat([st.used_km for st in states], ne)[:, None]
         caps_used = np.repeat(np.array([st.caps_km for st in states]), ne, axis=0)[:, None]
-        ok = (feasible & self._ok(used, caps_used, charged, caps))[:, 0]
-        value, charged = value[:, 0], charged[:, 0]
+        # Art. II para 11: charged on the route basis, a return longer than the budget left
+        # can never be flown, so it is not evaluated (about half of all returns)
+        live = np.flatnonzero(used[:, 0] + length[:, 0] <= self.budget) \
+            if self.basis == "route" else np.arange(len(a))
+        value, charged = np.zeros(len(a)), length[:, 0].copy()
+        ok = np.zeros(len(a), bool)
+        if len(live):
+            v, c, feasible, caps = self._evaluate(
+                a[live], b[live], group[live], [st.legs for st in states], length[live])
+            ok[live] = (feasible & self._ok(used[live], caps_used[live], c, caps))[:, 0]
+            value[live], charged[live] = v[:, 0], c[:, 0]
         out: list[tuple[float, int, float] | None] = []
         for s in range(len(states)):
             sl = slice(s * ne, (s + 1) * ne)

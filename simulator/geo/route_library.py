@@ -28,7 +28,7 @@ from simulator.geo.restrictions import fingerprint as restriction_fingerprint
 from simulator.geo.route_types import Route
 from simulator.memo import IdentityMemo
 
-LIBRARY_VERSION = 1  # part of every key: a change to the planner or to this file bumps it
+LIBRARY_VERSION = 2  # part of every key: a change to the planner or to this file bumps it
 EXTRA_CANDIDATES = 4  # a flight looks at (flights already taken from the library) + this many
 MAX_LIBRARIES = 512  # kept in memory per process
 
