@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -230,8 +231,6 @@ def default_executor(jobs: int | None, replications: int | None = None) -> Execu
 def _quiet_worker() -> None:
     """Workers leave Ctrl-C to the main process, which stops them: a terminal's SIGINT reaches
     the whole process group, and idle workers would each print a traceback."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -240,8 +239,6 @@ def _sigint_held() -> Iterator[None]:
     """Hold SIGINT back while workers start. They inherit the signal mask, so a Ctrl-C that
     reaches the process group cannot break a worker's start-up (before :func:`_quiet_worker`
     runs) into a traceback; this process gets the signal as soon as the workers are started."""
-    import signal
-
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX
         yield
         return
